@@ -1,0 +1,182 @@
+"""The requirement catalog: every requirement the suite checks, in one place.
+
+A requirement has a stable id (AREA-NNN), a level, a one-sentence title in
+MUST/SHOULD wording, the source it comes from (repository and file of the
+protocol's code or docs) and the named checks that verify it. Checks are small
+functions registered with @check in conformance/checks/; the catalog refers to
+them by name, and tests/test_catalog.py proves both sides match.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable
+
+AREAS = {
+    "HS": "handshake",
+    "TLS": "tls",
+    "PATH": "paths",
+    "LEASE": "leases",
+    "SHUT": "shutdown",
+    "DB": "database",
+    "MUX": "multiplexing",
+    "VER": "versions",
+    "SEC": "security",
+    "PERF": "performance",
+}
+
+PLUGIN_TYPES = ("secret", "auth", "database")
+BACKEND_TYPES = frozenset({"secret", "auth"})
+
+
+class Level(str, Enum):
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    MAY = "MAY"
+
+
+class Needs(str, Enum):
+    """What a check needs to run: which runtimes can give it that."""
+
+    LAUNCH = "launch"  # starts the binary itself: every runtime
+    SERVER = "server"  # a real OpenBao or Vault: process and docker runtimes
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: Level
+    title: str
+    source: str
+    checks: tuple[str, ...]
+    needs: Needs = Needs.LAUNCH
+    depends_on: tuple[str, ...] = ()
+    applies_to: frozenset[str] = frozenset(PLUGIN_TYPES)
+
+    @property
+    def area(self) -> str:
+        return AREAS[self.id.split("-")[0]]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "level": self.level.value,
+            "area": self.area,
+            "title": self.title,
+            "source": self.source,
+            "checks": list(self.checks),
+        }
+
+
+GP = "hashicorp/go-plugin"
+BAO = "openbao/openbao"
+VLT = "hashicorp/vault"
+
+# The handshake must be sound before any server-side check means anything.
+HANDSHAKE_MUSTS = ("HS-003", "HS-004", "HS-005", "HS-006", "HS-007", "HS-008")
+
+REQUIREMENTS: tuple[Requirement, ...] = (
+    Requirement(
+        "HS-001", Level.MUST,
+        "Started without the magic cookie, the plugin MUST exit with a non-zero status and write nothing to stdout.",
+        f"{GP} server.go (Serve: MagicCookieKey check, exit 1)",
+        ("refuses_without_cookie",),
+    ),
+    Requirement(
+        "HS-002", Level.SHOULD,
+        "When it refuses to start without the magic cookie, the plugin SHOULD say on stderr that it is a plugin not meant to be executed directly.",
+        f"{GP} server.go (Serve: 'This binary is a plugin...')",
+        ("explains_refusal_on_stderr",),
+        depends_on=("HS-001",),
+    ),
+    Requirement(
+        "HS-003", Level.MUST,
+        "Started with the server's environment, the plugin MUST write the handshake as its first stdout line, newline-terminated, within the host's start timeout.",
+        f"{GP} client.go (Start: first stdout line, StartTimeout 1 minute)",
+        ("handshake_is_first_line",),
+    ),
+    Requirement(
+        "HS-004", Level.MUST,
+        "The handshake line MUST carry core protocol version 1 in its first field.",
+        f"{GP} server.go / client.go (CoreProtocolVersion)",
+        ("handshake_core_version",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "HS-005", Level.MUST,
+        "The handshake line MUST announce an app protocol version taken from PLUGIN_PROTOCOL_VERSIONS.",
+        f"{GP} server.go (protocolVersion), client.go (checkProtoVersion); {BAO} sdk/plugin/plugin_v5.go",
+        ("handshake_offered_version",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "HS-006", Level.MUST,
+        "The handshake line MUST announce a unix socket (absolute path) or a loopback TCP address within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT that already accepts connections.",
+        f"{GP} server.go (serverListener_unix, serverListener_tcp), client.go (address parsing)",
+        ("handshake_address_accepts",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "HS-007", Level.MUST,
+        "The handshake line MUST name the protocol grpc (OpenBao accepts nothing else).",
+        f"{BAO} sdk/helper/pluginutil/run_config.go (AllowedProtocols); {GP} client.go",
+        ("handshake_protocol_grpc",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "HS-008", Level.MUST,
+        "When PLUGIN_CLIENT_CERT is set, the handshake line MUST carry the plugin's server certificate as unpadded standard base64 DER, currently valid and issued for DNS name localhost.",
+        f"{GP} server.go (AutoMTLS: RawStdEncoding of the leaf), client.go (loadServerCert)",
+        ("handshake_server_certificate",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "PATH-001", Level.MUST,
+        "Registered in the catalog with its sha256 and enabled, the plugin MUST mount, and the server MUST report it running with that sha256.",
+        f"{BAO} vault/plugin_catalog.go (setInternal), vault/mount.go (mountInternal), sdk/plugin/grpc_backend_server.go (Setup)",
+        ("registers_and_mounts",),
+        needs=Needs.SERVER,
+        depends_on=HANDSHAKE_MUSTS,
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-002", Level.SHOULD,
+        "A help request on the mount root SHOULD return a help text (and the OpenAPI document the framework builds).",
+        f"{VLT} sdk/framework/backend.go (handleRootHelp); {BAO} sdk/logical/request.go (HelpOperation)",
+        ("root_help_returns_text",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-003", Level.MUST,
+        "A request on a path the plugin does not serve MUST get an 'unsupported path' error (HTTP 404), and the plugin process MUST stay up.",
+        f"{BAO} sdk/plugin/pb/translation.go (ErrTypeUnsupportedPath), sdk/logical/response_util.go (RespondErrorCommon)",
+        ("unknown_path_is_unsupported",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+)
+
+BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
+
+CheckFunction = Callable[..., "str | None"]
+CHECKS: dict[str, CheckFunction] = {}
+CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.paths")
+
+
+def check(function: CheckFunction) -> CheckFunction:
+    """Register a check under its function name."""
+    if function.__name__ in CHECKS:
+        raise ValueError(f"check {function.__name__} registered twice")
+    CHECKS[function.__name__] = function
+    return function
+
+
+def load_checks() -> dict[str, CheckFunction]:
+    for module in CHECK_MODULES:
+        importlib.import_module(module)
+    return CHECKS

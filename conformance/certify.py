@@ -1,0 +1,174 @@
+"""The certify command: validate input, start what is needed, run the catalog, write the reports."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.catalog import PLUGIN_TYPES
+from conformance.errors import UsageError
+from conformance.manifest import load_manifest
+from conformance.metrics import measure_server_metrics
+from conformance.outcomes import Outcome
+from conformance.plugin_binary import PluginBinary
+from conformance.report.junit import junit_xml
+from conformance.report.model import SCHEMA, Report
+from conformance.report.redact import Redactor
+from conformance.runner import needs_server, run_requirements
+from conformance.selection import select
+from conformance.servers.locate import locate_server
+from conformance.servers.process import ServerProcess
+from conformance.session import CertifySession
+
+IMPLEMENTED_RUNTIMES = ("process",)
+
+
+@dataclass
+class CertifyOptions:
+    binary: str | None = None
+    plugin_type: str | None = None
+    name: str | None = None
+    plugin_version: str | None = None
+    manifest: str | None = None
+    runtime: str = "auto"
+    server: str = "openbao"
+    server_version: str | None = None
+    server_binary: str | None = None
+    server_image: str | None = None
+    server_port: int | None = None
+    report_dir: str | None = None
+    level: str = "all"
+    keyword: str | None = None
+    jobs: int = 1
+    baseline: str | None = None
+
+
+@dataclass
+class CertifyOutcome:
+    exit_code: int
+    report_dir: Path
+    report: dict
+
+
+def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, str | None]:
+    manifest = load_manifest(options.manifest) if options.manifest else None
+    raw_binary = options.binary or (manifest.binary if manifest else None)
+    if raw_binary is None:
+        raise UsageError("no plugin binary: give BINARY or a --manifest with plugin.binary")
+    plugin_type = options.plugin_type or (manifest.plugin_type if manifest else None)
+    if plugin_type is None:
+        raise UsageError("no plugin type: give --type secret|auth|database or plugin.type in the manifest")
+    if plugin_type not in PLUGIN_TYPES:
+        raise UsageError(f"unknown --type {plugin_type!r}: choose secret, auth or database")
+    binary = PluginBinary.inspect(raw_binary)
+    name = options.name or (manifest.name if manifest else None) or binary.path.name
+    version = options.plugin_version or (manifest.version if manifest else None)
+    return binary, plugin_type, name, version
+
+
+def _resolve_runtime(options: CertifyOptions) -> str:
+    if options.server_image:
+        raise UsageError("--server-image needs the docker runtime, which this version does not have yet")
+    runtime = "process" if options.runtime == "auto" else options.runtime
+    if runtime not in IMPLEMENTED_RUNTIMES:
+        raise UsageError(f"--runtime {runtime} is not available in this version (available: auto, process)")
+    return runtime
+
+
+def _load_baseline(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        document = json.loads(Path(path).read_text())
+    except OSError as error:
+        raise UsageError(f"cannot read baseline {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"baseline {path} is not JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA or not isinstance(document.get("results"), list):
+        raise UsageError(f"baseline {path} is not a {SCHEMA} report")
+    return document
+
+
+def _prepare_report_dir(raw: str | None, name: str) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(raw) if raw else Path("reports") / f"{name}-{stamp}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".vpc-write-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(f"report directory {path} is not writable: {error.strerror or error}") from None
+    return path
+
+
+def regressions(baseline: dict, results) -> list[str]:
+    passed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") == "passed"}
+    return sorted(r.requirement.id for r in results
+                  if r.requirement.id in passed_before and r.outcome in (Outcome.FAILED, Outcome.ERROR))
+
+
+def certify(options: CertifyOptions) -> CertifyOutcome:
+    if options.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    binary, plugin_type, name, version = _resolve_plugin(options)
+    runtime = _resolve_runtime(options)
+    selection = select(options.level, options.keyword)
+    baseline = _load_baseline(options.baseline)
+    server_binary = (locate_server(options.server, options.server_binary, options.server_version)
+                     if needs_server(selection, plugin_type) else None)
+    report_dir = _prepare_report_dir(options.report_dir, name)
+
+    started_at = dt.datetime.now(dt.timezone.utc)
+    clock = time.monotonic()
+    redactor = Redactor()
+    session = CertifySession(binary=binary, plugin_type=plugin_type, name=name, plugin_version=version,
+                             server_kind=options.server,
+                             server_version=server_binary.version if server_binary else "2.7.2")
+    with contextlib.ExitStack() as stack:
+        stack.callback(session.close)
+        if server_binary is not None:
+            server = ServerProcess(server_binary, port=options.server_port)
+            stack.callback(lambda: _write_text(report_dir / "server.log", redactor.text(server.log_text())))
+            stack.callback(server.stop)
+            redactor.add(server.root_token)
+            server.start()
+            session.server = server
+        results = run_requirements(session, selection, runtime)
+        measure_server_metrics(session)
+
+    report = Report(
+        plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},
+        server={"kind": server_binary.kind if server_binary else "none",
+                "version": (session.server.version if session.server else None) or (server_binary.version if server_binary else None),
+                "runtime": runtime},
+        started_at=started_at, duration_s=time.monotonic() - clock, results=results, metrics=session.metrics,
+    )
+    regressed: list[str] = []
+    if baseline is not None:
+        regressed = regressions(baseline, results)
+        report.baseline = {"path": str(options.baseline), "regressions": regressed}
+    document = redactor.data(report.as_dict())
+    _write_text(report_dir / "report.json", json.dumps(document, indent=2) + "\n")
+    (report_dir / "junit.xml").write_bytes(junit_xml(document))
+    _write_text(report_dir / "plugin.log", redactor.text("\n".join(session.plugin_log)))
+    return CertifyOutcome(_exit_code(document, regressed), report_dir, document)
+
+
+def _exit_code(document: dict, regressed: list[str]) -> int:
+    summary = document["summary"]
+    if summary["must_failed"] or regressed:
+        return 1
+    if summary["errors"]:
+        return 3
+    return 0
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text)
+    os.chmod(path, 0o644)

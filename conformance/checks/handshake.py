@@ -1,0 +1,115 @@
+"""HS: what the plugin does when started, up to and including its handshake line."""
+
+from __future__ import annotations
+
+from conformance.catalog import check
+from conformance.handshake import certificate_facts, certificate_valid_now, decode_certificate_field
+from conformance.outcomes import Evidence, expect
+from conformance.plugin_env import PLUGIN_MAX_PORT, PLUGIN_MIN_PORT
+from conformance.session import CertifySession
+
+REFUSAL_MESSAGE = "This binary is a plugin"
+
+
+def _handshake(session: CertifySession, evidence: Evidence):
+    launch = session.server_env_launch
+    evidence.update(session.evidence_of_launch(launch))
+    return launch, launch.handshake
+
+
+@check
+def refuses_without_cookie(session: CertifySession, evidence: Evidence) -> str:
+    launch = session.cookieless_launch
+    evidence.update(session.evidence_of_launch(launch))
+    stdout = b"".join(launch.stdout_lines)
+    expect(not stdout, "nothing on stdout without the magic cookie",
+           f"stdout {stdout[:120]!r}")
+    expect(launch.exit_code is not None, "the process to exit on its own",
+           "it was still running after the bound and had to be stopped")
+    expect(launch.exit_code != 0, "a non-zero exit status", "exit status 0")
+    return f"exited with status {launch.exit_code} and printed nothing on stdout"
+
+
+@check
+def explains_refusal_on_stderr(session: CertifySession, evidence: Evidence) -> str:
+    launch = session.cookieless_launch
+    evidence["stderr_excerpt"] = launch.stderr[-600:]
+    expect(REFUSAL_MESSAGE in launch.stderr, f"stderr to contain {REFUSAL_MESSAGE!r}",
+           f"stderr {launch.stderr.strip()[:160]!r}" if launch.stderr.strip() else "an empty stderr")
+    return "stderr explains that the binary is a plugin"
+
+
+@check
+def handshake_is_first_line(session: CertifySession, evidence: Evidence) -> str:
+    launch, handshake = _handshake(session, evidence)
+    if launch.first_line is None:
+        seen = (f"the process exited with status {launch.exit_code} before writing a line"
+                if launch.exit_code is not None else
+                f"no line within {session.handshake_timeout_s:.0f} s")
+        expect(False, "a handshake line on stdout", seen)
+    expect(launch.first_line.endswith(b"\n"), "a newline-terminated first line",
+           f"{launch.first_line[:120]!r} with no newline before stdout closed")
+    assert handshake is not None
+    expect(len(handshake.fields) >= 6 and handshake.field(1).isdigit() and handshake.field(2).isdigit(),
+           "the handshake as the first stdout line (CORE|APP|NETWORK|ADDRESS|PROTOCOL|CERT)",
+           f"first line {launch.first_line[:160]!r}")
+    return f"handshake line after {launch.seconds_to_first_line * 1000:.0f} ms"
+
+
+@check
+def handshake_core_version(session: CertifySession, evidence: Evidence) -> str:
+    _, handshake = _handshake(session, evidence)
+    expect(handshake.field(1) == "1", "core protocol version 1 in field 1", f"{handshake.field(1)!r}")
+    return "core protocol version 1"
+
+
+@check
+def handshake_offered_version(session: CertifySession, evidence: Evidence) -> str:
+    launch, handshake = _handshake(session, evidence)
+    offered = [v for v in launch.offered_versions.split(",") if v]
+    evidence["offered_versions"] = offered
+    expect(handshake.field(2) in offered, f"an app protocol version from PLUGIN_PROTOCOL_VERSIONS={','.join(offered)}",
+           f"version {handshake.field(2)!r}")
+    return f"app protocol version {handshake.field(2)} (offered {','.join(offered)})"
+
+
+@check
+def handshake_address_accepts(session: CertifySession, evidence: Evidence) -> str:
+    launch, handshake = _handshake(session, evidence)
+    network, address = handshake.network, handshake.address or ""
+    expect(network in ("unix", "tcp"), "network unix or tcp in field 3", f"{network!r}")
+    if network == "unix":
+        expect(address.startswith("/"), "an absolute unix socket path in field 4", f"{address!r}")
+    else:
+        host, _, port = address.rpartition(":")
+        expect(host in ("127.0.0.1", "::1", "[::1]"), "a loopback TCP address in field 4", f"{address!r}")
+        expect(port.isdigit() and PLUGIN_MIN_PORT <= int(port) <= PLUGIN_MAX_PORT,
+               f"a port within {PLUGIN_MIN_PORT}..{PLUGIN_MAX_PORT}", f"port {port!r}")
+    evidence["connect"] = launch.address_problem or "accepted"
+    expect(launch.address_problem is None, f"{network} {address} to accept a connection when announced",
+           launch.address_problem or "")
+    return f"{network} {address} accepted a connection"
+
+
+@check
+def handshake_protocol_grpc(session: CertifySession, evidence: Evidence) -> str:
+    _, handshake = _handshake(session, evidence)
+    expect(handshake.field(5) == "grpc", "protocol grpc in field 5", f"{handshake.field(5)!r}")
+    return "protocol grpc"
+
+
+@check
+def handshake_server_certificate(session: CertifySession, evidence: Evidence) -> str:
+    launch, handshake = _handshake(session, evidence)
+    expect(launch.client_cert, "a launch with PLUGIN_CLIENT_CERT set", "no client certificate was given")
+    value = handshake.field(6) or ""
+    cert, problem = decode_certificate_field(value)
+    expect(cert is not None, "the plugin's server certificate in field 6 (AutoMTLS)", problem or "")
+    facts = certificate_facts(cert)
+    evidence["server_certificate"] = facts
+    expect(certificate_valid_now(cert), "a certificate valid now",
+           f"validity {facts['not_before']} .. {facts['not_after']}")
+    expect("localhost" in facts["dns_names"], "DNS name localhost in the certificate's SANs",
+           f"DNS names {facts['dns_names']}")
+    return f"{facts['key_type']} certificate for localhost, valid until {facts['not_after'][:10]}"
+

@@ -1,0 +1,128 @@
+"""vault-conformance: the command line (see CONTRACT.md for what users rely on)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from conformance import __version__
+from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS
+from conformance.errors import InfrastructureError, UsageError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors are one clear line and exit code 2, never a usage dump or a traceback."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="vault-conformance",
+                           description="Conformance suite for Vault and OpenBao external plugins.")
+    parser.add_argument("--version", action="version", version=f"vault-plugin-conformance {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    certify = commands.add_parser("certify", help="certify a plugin binary against the requirement catalog")
+    certify.add_argument("binary", nargs="?", help="path to the plugin binary (or give --manifest)")
+    certify.add_argument("--type", dest="plugin_type", help="secret, auth or database")
+    certify.add_argument("--name", help="catalog name to register (default: the binary's file name)")
+    certify.add_argument("--plugin-version", help="version to register the plugin under (semver)")
+    certify.add_argument("--manifest", help="TOML manifest naming the binary, type, name and version")
+    certify.add_argument("--runtime", default="auto", choices=("auto", "process", "docker", "wire"))
+    certify.add_argument("--server", default="openbao", choices=("openbao", "vault"))
+    certify.add_argument("--server-version", help="server version to use (must match the installed one)")
+    certify.add_argument("--server-binary", help="path to a bao or vault binary to run instead of the embedded one")
+    certify.add_argument("--server-image", help="server container image (docker runtime)")
+    certify.add_argument("--server-port", type=int, help="loopback port for the server API (default: a free one)")
+    certify.add_argument("--report-dir", help="where to write the reports (default: reports/<name>-<UTC time>/)")
+    certify.add_argument("--level", default="all", choices=("must", "should", "all"))
+    certify.add_argument("-k", dest="keyword", help="only requirements matching this expression (pytest -k syntax)")
+    certify.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
+    certify.add_argument("--baseline", help="a previous report.json; a requirement that passed there must pass now")
+
+    requirements = commands.add_parser("requirements", help="print the requirement catalog")
+    requirements.add_argument("--format", default="table", choices=("table", "json", "markdown"))
+
+    report = commands.add_parser("report", help="render a report.json in another format")
+    report.add_argument("report_json")
+    report.add_argument("--format", required=True, choices=("html", "markdown", "junit"))
+    return parser
+
+
+def cmd_requirements(args) -> int:
+    rows = [r.as_dict() for r in REQUIREMENTS]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+    elif args.format == "markdown":
+        print("| id | level | area | title | source |\n|---|---|---|---|---|")
+        for row in rows:
+            print(f"| {row['id']} | {row['level']} | {row['area']} | {row['title']} | {row['source']} |")
+    else:
+        for row in rows:
+            print(f"{row['id']:<9} {row['level']:<6} {row['area']:<10} {row['title']}")
+    return 0
+
+
+def cmd_certify(args) -> int:
+    from conformance.certify import CertifyOptions, certify
+
+    if args.plugin_type is not None and args.plugin_type not in PLUGIN_TYPES:
+        raise UsageError(f"unknown --type {args.plugin_type!r}: choose secret, auth or database")
+    options = CertifyOptions(**{k: v for k, v in vars(args).items() if k != "command"})
+    outcome = certify(options)
+    summary = outcome.report["summary"]
+    print(f"{outcome.report['plugin']['name']}: {summary['verdict']} "
+          f"({summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped, "
+          f"{summary['errors']} errors)")
+    for result in outcome.report["results"]:
+        if result["outcome"] in ("failed", "error"):
+            print(f"  {result['outcome'].upper():<6} {result['message']}")
+    if outcome.report.get("baseline", {}).get("regressions"):
+        print(f"  REGRESSED since baseline: {', '.join(outcome.report['baseline']['regressions'])}")
+    print(f"report: {outcome.report_dir / 'report.json'}")
+    return outcome.exit_code
+
+
+def cmd_report(args) -> int:
+    from conformance.report.junit import junit_xml
+
+    path = Path(args.report_json)
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise UsageError(f"cannot read report {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"report {path} is not JSON: {error}") from None
+    if args.format != "junit":
+        raise UsageError(f"--format {args.format} is not available in this version (available: junit)")
+    sys.stdout.write(junit_xml(document).decode())
+    return 0
+
+
+COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": cmd_report}
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # run every cleanup on SIGTERM as on Ctrl-C
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, InfrastructureError) as error:
+        print(f"vault-conformance: {error}" if not str(error).startswith("vault-conformance") else str(error),
+              file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("vault-conformance: interrupted; everything it started was stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

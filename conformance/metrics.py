@@ -1,0 +1,63 @@
+"""Measured figures for report.json's metrics block, taken after the checks.
+
+In server runtimes the request figures are HTTP round trips through the server
+to the plugin (what a user of the mount sees); shutdown_ms is the time from
+the unmount call until the plugin process is gone. A figure that could not be
+measured is null.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import psutil
+
+from conformance.registration import RegistrationFailed
+from conformance.session import CertifySession
+
+SAMPLES = 30
+SHUTDOWN_BOUND_S = 10.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure_server_metrics(session: CertifySession) -> None:
+    if session.server is None:
+        return
+    try:
+        mount = session.mount
+    except RegistrationFailed:
+        return
+    pids = session.plugin_pids()
+    if pids:
+        try:
+            session.metrics["plugin_rss_mb"] = round(psutil.Process(pids[0]).memory_info().rss / 2**20, 2)
+        except psutil.NoSuchProcess:
+            pass
+    samples = []
+    for _ in range(SAMPLES):
+        _, elapsed_ms = session.timed_request("GET", f"{mount.path}/vpc-latency-probe")
+        samples.append(elapsed_ms)
+    session.metrics["rpc_p50_ms"] = round(statistics.median(samples), 3)
+    session.metrics["rpc_p99_ms"] = round(percentile(samples, 0.99), 3)
+    table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
+    started = time.monotonic()
+    response = session.server.request("DELETE", f"{table}/{mount.path.removeprefix('auth/')}")
+    if response.status_code not in (200, 204):
+        return
+    deadline = started + SHUTDOWN_BOUND_S
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.01)
+    if pids and not any(_alive(p) for p in pids):
+        session.metrics["shutdown_ms"] = round((time.monotonic() - started) * 1000, 2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -1,0 +1,98 @@
+"""Put a plugin binary into a real server: copy, register with its sha256, enable, read back."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.plugin_binary import PluginBinary
+from conformance.servers.process import ServerProcess
+
+CATALOG_TYPE = {"secret": "secret", "auth": "auth", "database": "database"}
+
+
+class RegistrationFailed(Exception):
+    def __init__(self, step: str, status: int, words: str, evidence: dict[str, Any]):
+        super().__init__(f"{step} failed with HTTP {status}: {words}")
+        self.step = step
+        self.status = status
+        self.words = words
+        self.evidence = evidence
+
+
+@dataclass
+class Mount:
+    name: str
+    plugin_type: str
+    path: str  # without trailing slash, e.g. "ref" or "auth/ref"
+    sha256: str
+    version: str | None
+    catalog_entry: dict[str, Any]
+    mount_entry: dict[str, Any]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def api_prefix(self) -> str:
+        return self.path
+
+
+def server_words(response) -> str:
+    try:
+        errors = response.json().get("errors")
+    except ValueError:
+        errors = None
+    if errors:
+        return "; ".join(str(e).replace("\n", " ") for e in errors)
+    return (response.text or "").strip()[:300] or "(empty body)"
+
+
+def register_and_mount(
+    server: ServerProcess, binary: PluginBinary, plugin_type: str, name: str,
+    version: str | None = None, mount_path: str | None = None,
+) -> Mount:
+    evidence: dict[str, Any] = {"plugin_directory_command": name, "sha256": binary.sha256}
+    timings: dict[str, float] = {}
+    target = server.plugin_directory / name
+    shutil.copy2(binary.path, target)
+    target.chmod(0o755)
+
+    def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
+        started = time.monotonic()
+        response = server.request(method, path, **kwargs)
+        timings[step] = round((time.monotonic() - started) * 1000, 2)
+        evidence[f"{step}_http"] = f"{method} /v1/{path} -> {response.status_code}"
+        if response.status_code not in ok:
+            raise RegistrationFailed(step, response.status_code, server_words(response), evidence)
+        return response
+
+    catalog_path = f"sys/plugins/catalog/{CATALOG_TYPE[plugin_type]}/{name}"
+    body: dict[str, Any] = {"sha256": binary.sha256, "command": name}
+    if version:
+        body["version"] = version
+    call("register", "PUT", catalog_path, json=body)
+    catalog_entry = call("read_catalog", "GET", catalog_path, params={"version": version} if version else None).json()["data"]
+    # Unversioned registration adopts the plugin's self-reported version; pin the mount to it.
+    pinned = catalog_entry.get("version") or None
+    evidence["catalog_entry"] = {k: catalog_entry.get(k) for k in ("name", "command", "sha256", "version", "builtin")}
+
+    path = mount_path or f"vpc-{name}"
+    if plugin_type == "auth":
+        enable_path, table_path, api_path = f"sys/auth/{path}", "sys/auth", f"auth/{path}"
+    else:
+        enable_path, table_path, api_path = f"sys/mounts/{path}", "sys/mounts", path
+    mount_body: dict[str, Any] = {"type": name}
+    if pinned:
+        mount_body["plugin_version"] = pinned
+    call("enable", "POST", enable_path, json=mount_body)
+    table = call("read_mounts", "GET", table_path).json()
+    entries = table.get("data", table)
+    mount_entry = entries.get(f"{path}/", {})
+    evidence["mount_entry"] = {
+        k: mount_entry.get(k) for k in ("type", "plugin_version", "running_plugin_version", "running_sha256", "accessor")
+    }
+    return Mount(
+        name=name, plugin_type=plugin_type, path=api_path, sha256=binary.sha256, version=pinned,
+        catalog_entry=catalog_entry, mount_entry=mount_entry, timings_ms=timings,
+    )

@@ -1,0 +1,41 @@
+"""junit.xml: one testcase per requirement, named by its id, grouped by area."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+
+def junit_xml(report: dict[str, Any]) -> bytes:
+    summary = report["summary"]
+    suites = ET.Element("testsuites", name="vault-plugin-conformance",
+                        tests=str(summary["total"]), failures=str(summary["failed"]),
+                        errors=str(summary["errors"]), skipped=str(summary["skipped"]),
+                        time=f"{report['duration_s']:.3f}")
+    by_area: dict[str, list[dict]] = {}
+    for result in report["results"]:
+        by_area.setdefault(result["area"], []).append(result)
+    plugin = report["plugin"]["name"]
+    for area, results in by_area.items():
+        suite = ET.SubElement(
+            suites, "testsuite", name=f"{plugin}.{area}", tests=str(len(results)),
+            failures=str(sum(r["outcome"] == "failed" for r in results)),
+            errors=str(sum(r["outcome"] == "error" for r in results)),
+            skipped=str(sum(r["outcome"] == "skipped" for r in results)),
+            time=f"{sum(r['duration_s'] for r in results):.3f}",
+        )
+        for result in results:
+            case = ET.SubElement(suite, "testcase", classname=f"conformance.{area}",
+                                 name=f"{result['id']} [{result['level']}] {result['title']}",
+                                 time=f"{result['duration_s']:.3f}")
+            text = f"{result['id']} ({result['level']}): {result['message']}"
+            if result["outcome"] == "failed":
+                ET.SubElement(case, "failure", message=text, type=result["level"]).text = text
+            elif result["outcome"] == "error":
+                ET.SubElement(case, "error", message=text).text = text
+            elif result["outcome"] == "skipped":
+                ET.SubElement(case, "skipped", message=result["message"])
+            else:
+                ET.SubElement(case, "system-out").text = result["message"]
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,63 @@
+"""Run the catalog's checks in order against one session and collect one result per requirement."""
+
+from __future__ import annotations
+
+import time
+
+from conformance.catalog import REQUIREMENTS, Needs, Requirement, load_checks
+from conformance.outcomes import CheckFailed, Evidence, Outcome, Skip
+from conformance.report.model import Result
+from conformance.selection import Selection
+from conformance.session import CertifySession
+
+SERVER_RUNTIMES = ("process", "docker")
+
+
+def needs_server(selection: Selection, plugin_type: str) -> bool:
+    return any(
+        selection.includes(r) and r.needs is Needs.SERVER and plugin_type in r.applies_to for r in REQUIREMENTS
+    )
+
+
+def run_requirements(session: CertifySession, selection: Selection, runtime: str) -> list[Result]:
+    checks = load_checks()
+    results: dict[str, Result] = {}
+    for req in REQUIREMENTS:
+        reason = _reason_not_to_run(req, session, selection, runtime, results)
+        if reason:
+            results[req.id] = Result(req, Outcome.SKIPPED, reason)
+            continue
+        results[req.id] = _run_one(req, [checks[name] for name in req.checks], session)
+    return list(results.values())
+
+
+def _reason_not_to_run(req: Requirement, session: CertifySession, selection: Selection,
+                       runtime: str, results: dict[str, Result]) -> str | None:
+    if not selection.includes(req):
+        return selection.reasons[req.id]
+    if session.plugin_type not in req.applies_to:
+        return f"does not apply to {session.plugin_type} plugins"
+    if req.needs is Needs.SERVER and runtime not in SERVER_RUNTIMES:
+        return f"needs a real server; this run used --runtime {runtime}"
+    for dep in req.depends_on:
+        outcome = results[dep].outcome
+        if outcome is not Outcome.PASSED:
+            return f"not run: depends on {dep}, which {'was ' if outcome is Outcome.SKIPPED else ''}{outcome.value}"
+    return None
+
+
+def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
+    evidence = Evidence()
+    started = time.monotonic()
+    messages = []
+    try:
+        for function in functions:
+            messages.append(function(session, evidence) or "passed")
+        outcome, message = Outcome.PASSED, "; ".join(messages)
+    except CheckFailed as failure:
+        outcome, message = Outcome.FAILED, f"{req.id} ({req.level.value}): {failure}"
+    except Skip as skip:
+        outcome, message = Outcome.SKIPPED, str(skip)
+    except Exception as error:  # the check itself broke: an error, not a verdict on the plugin
+        outcome, message = Outcome.ERROR, f"{req.id}: check raised {type(error).__name__}: {error}"
+    return Result(req, outcome, message, time.monotonic() - started, evidence.facts)

@@ -1,0 +1,61 @@
+"""Which requirements a run checks: --level, -k, and the dependencies those pull in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.catalog import BY_ID, REQUIREMENTS, Level, Requirement
+from conformance.errors import UsageError
+
+LEVELS_BY_OPTION = {
+    "must": {Level.MUST},
+    "should": {Level.MUST, Level.SHOULD},
+    "all": {Level.MUST, Level.SHOULD, Level.MAY},
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    chosen: frozenset[str]  # asked for by the options
+    pulled_in: frozenset[str]  # needed by a chosen one
+    reasons: dict[str, str]  # why each unselected one is left out
+
+    def includes(self, requirement: Requirement) -> bool:
+        return requirement.id in self.chosen or requirement.id in self.pulled_in
+
+
+def _keyword_matcher(expression: str):
+    # pytest's own -k grammar (and, or, not, parentheses), matched against id, area, level and title.
+    from _pytest.mark.expression import Expression, ParseError
+
+    try:
+        compiled = Expression.compile(expression)
+    except ParseError as error:
+        raise UsageError(f"invalid -k expression {expression!r}: {error}") from None
+
+    def matches(req: Requirement) -> bool:
+        haystack = f"{req.id} {req.area} {req.level.value} {req.title}".lower()
+        return compiled.evaluate(lambda word, **_: word.lower() in haystack)
+
+    return matches
+
+
+def select(level: str = "all", keyword: str | None = None) -> Selection:
+    levels = LEVELS_BY_OPTION[level]
+    matches = _keyword_matcher(keyword) if keyword else (lambda req: True)
+    chosen, reasons = set(), {}
+    for req in REQUIREMENTS:
+        if req.level not in levels:
+            reasons[req.id] = f"not selected: level {req.level.value} is outside --level {level}"
+        elif not matches(req):
+            reasons[req.id] = f"not selected: does not match -k {keyword!r}"
+        else:
+            chosen.add(req.id)
+    pulled: set[str] = set()
+    pending = list(chosen)
+    while pending:
+        for dep in BY_ID[pending.pop()].depends_on:
+            if dep not in chosen and dep not in pulled:
+                pulled.add(dep)
+                pending.append(dep)
+    return Selection(frozenset(chosen), frozenset(pulled), reasons)

@@ -1,0 +1,176 @@
+"""Everything one certification run shares: the binary, its launches, the server, the mount.
+
+Checks read observations from here; each observation is made once, on first
+use, and everything started is stopped when the session closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from conformance.handshake import HandshakeLine, probe_address
+from conformance.hostcert import HostCertificate, generate_host_certificate
+from conformance.launch import PluginProcess
+from conformance.plugin_binary import PluginBinary
+from conformance.plugin_env import server_environment
+from conformance.registration import Mount, RegistrationFailed, register_and_mount
+from conformance.servers.process import ServerProcess
+
+HANDSHAKE_TIMEOUT_S = 60.0  # go-plugin's StartTimeout, which neither Vault nor OpenBao overrides
+REFUSAL_TIMEOUT_S = 10.0  # how long a plugin started without its cookie may take to exit
+
+
+@dataclass
+class LaunchObservation:
+    """What a plugin did when started directly with a given environment."""
+
+    label: str
+    env_names: list[str]
+    first_line: bytes | None
+    seconds_to_first_line: float
+    exit_code: int | None
+    stdout_lines: list[bytes]
+    stderr: str
+    address_problem: str | None = None
+    offered_versions: str = ""
+    client_cert: bool = False
+
+    @property
+    def handshake(self) -> HandshakeLine | None:
+        return HandshakeLine.parse(self.first_line) if self.first_line else None
+
+
+@dataclass
+class CertifySession:
+    binary: PluginBinary
+    plugin_type: str
+    name: str
+    plugin_version: str | None = None
+    server: ServerProcess | None = None
+    server_kind: str = "openbao"
+    server_version: str = "2.7.2"
+    handshake_timeout_s: float = HANDSHAKE_TIMEOUT_S
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    plugin_log: list[str] = field(default_factory=list)
+    _workdir: Path | None = None
+    _mount_failure: RegistrationFailed | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    @property
+    def workdir(self) -> Path:
+        if self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="vpc-launch-"))
+        return self._workdir
+
+    def close(self) -> None:
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    # -- direct launches ---------------------------------------------------
+    @cached_property
+    def host_certificate(self) -> HostCertificate:
+        return generate_host_certificate()
+
+    def _environment(self, with_cookie: bool) -> dict[str, str]:
+        return server_environment(
+            self.plugin_type, self.workdir, self.host_certificate.cert_pem,
+            server_version=self.server_version, openbao=self.server_kind == "openbao", with_cookie=with_cookie,
+        )
+
+    def _observe(self, label: str, env: dict[str, str], line_timeout: float, probe: bool) -> LaunchObservation:
+        with PluginProcess(self.binary.path, env, self.workdir) as plugin:
+            line, waited = plugin.first_line(line_timeout)
+            address_problem = self._probe(HandshakeLine.parse(line)) if line is not None and probe else None
+            if line is None:  # stdout closed or the bound passed: give an exit a moment to land
+                plugin.wait_exit(1.0)
+            exit_code = plugin.process.poll()
+            plugin.stop()
+        observation = LaunchObservation(
+            label=label,
+            env_names=sorted(env),
+            first_line=line,
+            seconds_to_first_line=waited,
+            exit_code=exit_code,
+            stdout_lines=list(plugin.stdout_lines),
+            stderr=plugin.stderr_text,
+            address_problem=address_problem,
+            offered_versions=env.get("PLUGIN_PROTOCOL_VERSIONS", ""),
+            client_cert="PLUGIN_CLIENT_CERT" in env,
+        )
+        self.plugin_log.append(
+            f"=== {label}: started directly; exit code {exit_code} (None: still running, stopped by the suite)\n"
+            f"--- stdout ---\n{b''.join(observation.stdout_lines).decode('utf-8', 'replace')}"
+            f"--- stderr ---\n{observation.stderr}\n"
+        )
+        return observation
+
+    @staticmethod
+    def _probe(handshake: HandshakeLine) -> str | None:
+        network, address = handshake.network, handshake.address
+        if network not in ("unix", "tcp") or not address:
+            return None  # the check reports the bad field itself
+        try:
+            return probe_address(network, address)
+        except ValueError as error:
+            return f"unparseable address: {error}"
+
+    @cached_property
+    def cookieless_launch(self) -> LaunchObservation:
+        return self._observe("without the magic cookie", self._environment(with_cookie=False),
+                             REFUSAL_TIMEOUT_S, probe=False)
+
+    @cached_property
+    def server_env_launch(self) -> LaunchObservation:
+        observation = self._observe("with the server's environment", self._environment(with_cookie=True),
+                                    self.handshake_timeout_s, probe=True)
+        if observation.first_line is not None:
+            self.metrics["handshake_ms"] = round(observation.seconds_to_first_line * 1000, 2)
+        return observation
+
+    # -- the server --------------------------------------------------------
+    @cached_property
+    def mount(self) -> Mount:
+        """Registered and enabled once; RegistrationFailed is remembered and re-raised."""
+        assert self.server is not None
+        try:
+            return register_and_mount(self.server, self.binary, self.plugin_type, self.name, self.plugin_version)
+        except RegistrationFailed as failure:
+            self._mount_failure = failure
+            raise
+
+    def timed_request(self, method: str, path: str, **kwargs):
+        assert self.server is not None
+        started = time.monotonic()
+        response = self.server.request(method, path, **kwargs)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        self.metrics.setdefault("first_request_ms", round(elapsed_ms, 2))
+        return response, elapsed_ms
+
+    def plugin_pids(self) -> list[int]:
+        if self.server is None:
+            return []
+        return sorted(p.pid for p in self.server.plugin_processes(self.name))
+
+    def evidence_of_launch(self, observation: LaunchObservation) -> dict[str, Any]:
+        return {
+            "launch": observation.label,
+            "first_stdout_line": observation.first_line.decode("utf-8", "replace") if observation.first_line else None,
+            "seconds_to_first_line": round(observation.seconds_to_first_line, 4),
+            "exit_code": observation.exit_code,
+            "stderr_excerpt": observation.stderr[-600:],
+        }
+
+
+@contextlib.contextmanager
+def opened(session: CertifySession):
+    try:
+        yield session
+    finally:
+        session.close()

@@ -1,0 +1,84 @@
+"""Fixtures for the suite's own tests: the CLI as a user runs it, and the plugins under test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGINS = REPO / "plugins_under_test"
+BIN = PLUGINS / "bin"
+MANIFESTS = PLUGINS / "manifests"
+CLI_TIMEOUT_S = 300
+
+
+@dataclass
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    tmpdir: Path
+    report_dir: Path | None
+
+    @property
+    def report(self) -> dict:
+        assert self.report_dir is not None
+        return json.loads((self.report_dir / "report.json").read_text())
+
+    def outcomes(self) -> dict[str, str]:
+        return {r["id"]: r["outcome"] for r in self.report["results"]}
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    """Run `python -m conformance ...` in a subprocess with a private TMPDIR (to prove nothing is left behind)."""
+
+    def run(*args: str, timeout: float = CLI_TIMEOUT_S) -> CliRun:
+        private_tmp = tmp_path / f"tmp-{len(list(tmp_path.glob('tmp-*')))}"
+        private_tmp.mkdir()
+        env = {**os.environ, "TMPDIR": str(private_tmp)}
+        completed = subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, env=env,
+                                   capture_output=True, text=True, timeout=timeout)
+        report_dir = None
+        if "--report-dir" in args:
+            report_dir = Path(args[args.index("--report-dir") + 1])
+        return CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
+
+    return run
+
+
+def built(name: str) -> Path:
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run plugins_under_test/build first (README, set-up)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_secrets() -> Path:
+    return built("reference-secrets")
+
+
+def processes_under(directory: Path) -> list[str]:
+    """Processes whose executable or working directory lies under directory."""
+    found = []
+    for proc in psutil.process_iter(["pid", "exe", "cwd", "cmdline"]):
+        try:
+            places = [proc.info["exe"] or "", proc.info["cwd"] or "", " ".join(proc.info["cmdline"] or [])]
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if any(str(directory) in place for place in places):
+            found.append(f"{proc.info['pid']} {proc.info['exe']}")
+    return found
+
+
+def assert_nothing_left(run: CliRun) -> None:
+    assert list(run.tmpdir.iterdir()) == [], f"left behind in TMPDIR: {list(run.tmpdir.iterdir())}"
+    assert processes_under(run.tmpdir) == [], "processes left running"

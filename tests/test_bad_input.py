@@ -1,0 +1,104 @@
+"""Bad input: one clear line on stderr, exit code 2, no traceback, nothing left behind."""
+
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from conftest import assert_nothing_left
+
+
+def assert_usage_error(run, *words):
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {run.stderr!r}"
+    assert "Traceback" not in run.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert_nothing_left(run)
+
+
+def test_missing_binary(run_cli, tmp_path):
+    assert_usage_error(run_cli("certify", str(tmp_path / "nope"), "--type", "secret"), "not found")
+
+
+def test_directory_instead_of_file(run_cli, tmp_path):
+    assert_usage_error(run_cli("certify", str(tmp_path), "--type", "secret"), "is a directory")
+
+
+def test_no_exec_bit(run_cli, tmp_path, reference_secrets):
+    copy = tmp_path / "plugin"
+    shutil.copyfile(reference_secrets, copy)
+    copy.chmod(0o644)
+    assert_usage_error(run_cli("certify", str(copy), "--type", "secret"), "not executable")
+
+
+def test_not_an_elf(run_cli, tmp_path):
+    script = tmp_path / "plugin.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o755)
+    assert_usage_error(run_cli("certify", str(script), "--type", "secret"), "not an ELF")
+
+
+def test_elf_for_another_architecture(run_cli, tmp_path):
+    go = shutil.which("go")
+    assert go, "Go is needed to build a foreign-architecture binary"
+    (tmp_path / "main.go").write_text("package main\nfunc main() {}\n")
+    (tmp_path / "go.mod").write_text("module foreign\n\ngo 1.21\n")
+    foreign = tmp_path / "foreign"
+    subprocess.run([go, "build", "-o", str(foreign), "."], cwd=tmp_path, check=True, timeout=300,
+                   env={**__import__("os").environ, "GOARCH": "arm64", "GOOS": "linux", "CGO_ENABLED": "0"})
+    assert_usage_error(run_cli("certify", str(foreign), "--type", "secret"), "aarch64")
+
+
+def test_unknown_type(run_cli, reference_secrets):
+    assert_usage_error(run_cli("certify", str(reference_secrets), "--type", "kms"), "unknown --type")
+
+
+def test_unknown_option(run_cli, reference_secrets):
+    assert_usage_error(run_cli("certify", str(reference_secrets), "--type", "secret", "--colour"), "unrecognized")
+
+
+def test_unwritable_report_dir(run_cli, tmp_path, reference_secrets):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert_usage_error(run_cli("certify", str(reference_secrets), "--type", "secret",
+                               "--report-dir", str(blocker / "reports")), "not writable")
+
+
+def test_invalid_manifest(run_cli, tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text("[plugin]\nbinary = 3\n")
+    assert_usage_error(run_cli("certify", "--manifest", str(manifest)), "invalid manifest")
+
+
+def test_invalid_keyword_expression(run_cli, reference_secrets):
+    assert_usage_error(run_cli("certify", str(reference_secrets), "--type", "secret", "-k", "HS and ("), "-k")
+
+
+def test_baseline_not_a_report(run_cli, tmp_path, reference_secrets):
+    baseline = tmp_path / "b.json"
+    baseline.write_text('{"hello": 1}')
+    assert_usage_error(run_cli("certify", str(reference_secrets), "--type", "secret", "--baseline", str(baseline)),
+                       "baseline")
+
+
+def test_port_taken_is_an_infrastructure_error(run_cli, tmp_path, reference_secrets):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = run_cli("certify", str(reference_secrets), "--type", "secret", "--server-port", str(port),
+                      "--report-dir", str(tmp_path / "r"))
+    assert run.returncode == 3, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "address already in use" in lines[0], run.stderr
+    assert "Traceback" not in run.stderr
+    assert_nothing_left(run)
+    assert "address already in use" in (tmp_path / "r" / "server.log").read_text()
+
+
+@pytest.mark.parametrize("args", [["requirements", "--format", "yaml"], ["report", "/nonexistent.json", "--format", "junit"]])
+def test_other_commands_bad_input(run_cli, args):
+    assert_usage_error(run_cli(*args))

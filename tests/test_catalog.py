@@ -1,0 +1,56 @@
+"""The catalog is complete and consistent, and every requirement is proven by a mutant."""
+
+import re
+import subprocess
+import sys
+import tomllib
+
+from conformance.catalog import AREAS, BY_ID, REQUIREMENTS, load_checks
+
+from conftest import MANIFESTS, REPO
+
+
+def test_ids_are_unique_and_well_formed():
+    ids = [r.id for r in REQUIREMENTS]
+    assert len(ids) == len(set(ids))
+    for req_id in ids:
+        assert re.fullmatch(r"[A-Z]+-\d{3}", req_id) and req_id.split("-")[0] in AREAS, req_id
+
+
+def test_every_requirement_is_complete():
+    for req in REQUIREMENTS:
+        assert req.source and "/" in req.source, req.id
+        assert re.search(r"\b(MUST|SHOULD|MAY)\b", req.title), f"{req.id} title lacks its level word"
+        assert req.level.value in req.title, f"{req.id} title wording does not match level {req.level.value}"
+        assert req.checks, req.id
+
+
+def test_checks_and_catalog_name_each_other():
+    checks = load_checks()
+    named = {name for req in REQUIREMENTS for name in req.checks}
+    assert named == set(checks), f"unregistered: {named - set(checks)}; unreferenced: {set(checks) - named}"
+
+
+def test_dependencies_come_first():
+    seen = set()
+    for req in REQUIREMENTS:
+        assert set(req.depends_on) <= seen, f"{req.id} depends on a later requirement"
+        seen.add(req.id)
+
+
+def test_every_requirement_has_a_mutant_that_breaks_it():
+    flagged = set()
+    for manifest in MANIFESTS.glob("mutant-*.toml"):
+        flagged.update(tomllib.loads(manifest.read_text())["expect"].get("failing", []))
+    assert set(BY_ID) - flagged == set(), "requirements without a mutant"
+
+
+def test_requirements_json_lists_every_requirement():
+    out = subprocess.run([sys.executable, "-m", "conformance", "requirements", "--format", "json"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    import json
+
+    rows = json.loads(out)
+    assert [r["id"] for r in rows] == [r.id for r in REQUIREMENTS]
+    for row in rows:
+        assert {"id", "level", "area", "title", "source"} <= set(row)

@@ -1,0 +1,32 @@
+"""Every plugin under test gets the verdict its manifest expects, flagged for the right requirements."""
+
+import pytest
+
+from conformance.catalog import BY_ID, Level
+from conformance.manifest import load_manifest
+
+from conftest import MANIFESTS, assert_nothing_left, built
+
+MANIFEST_FILES = sorted(MANIFESTS.glob("*.toml"))
+
+
+@pytest.mark.parametrize("manifest_path", MANIFEST_FILES, ids=[p.stem for p in MANIFEST_FILES])
+def test_plugin_under_test_gets_expected_verdict(run_cli, tmp_path, manifest_path):
+    manifest = load_manifest(manifest_path)
+    built(manifest.binary.name)
+    run = run_cli("certify", "--manifest", str(manifest_path), "--runtime", "process",
+                  "--report-dir", str(tmp_path / "report"))
+    expect = manifest.expect
+    report = run.report
+    outcomes = run.outcomes()
+    assert report["summary"]["verdict"] == expect.verdict, run.stdout
+    assert run.returncode == (0 if expect.verdict == "conformant" else 1), run.stdout + run.stderr
+    for req_id in expect.failing:
+        assert outcomes[req_id] == "failed", f"{req_id} not flagged: {outcomes[req_id]}\n{run.stdout}"
+        assert req_id in run.stdout, "the CLI must name the broken requirement"
+        message = next(r["message"] for r in report["results"] if r["id"] == req_id)
+        assert req_id in message and "expected" in message and "saw" in message, message
+    unexpected = [i for i, o in outcomes.items() if o in ("failed", "error") and i not in expect.failing
+                  and (o == "error" or BY_ID[i].level is Level.MUST)]
+    assert unexpected == [], run.stdout
+    assert_nothing_left(run)

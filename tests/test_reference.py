@@ -1,0 +1,71 @@
+"""The reference secrets plugin passes every requirement against a real OpenBao, with sound reports."""
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conformance.catalog import REQUIREMENTS
+
+from conftest import assert_nothing_left
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "conformance/schemas/report-v1.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory, reference_secrets):
+    import subprocess, sys, os
+    from conftest import REPO, CliRun
+
+    base = tmp_path_factory.mktemp("reference")
+    private_tmp = base / "tmp"
+    private_tmp.mkdir()
+    report_dir = base / "report"
+    completed = subprocess.run(
+        [sys.executable, "-m", "conformance", "certify", str(reference_secrets), "--type", "secret",
+         "--runtime", "process", "--report-dir", str(report_dir)],
+        cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)}, capture_output=True, text=True, timeout=300)
+    return CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
+
+
+def test_reference_is_conformant(reference_run):
+    assert reference_run.returncode == 0, reference_run.stdout + reference_run.stderr
+    report = reference_run.report
+    assert report["summary"]["verdict"] == "conformant"
+    not_passed = {r["id"]: r["message"] for r in report["results"] if r["outcome"] != "passed"}
+    assert not_passed == {}, not_passed
+
+
+def test_report_follows_the_contract(reference_run):
+    report = reference_run.report
+    jsonschema.validate(report, SCHEMA)
+    assert [r["id"] for r in report["results"]] == [r.id for r in REQUIREMENTS]
+    assert report["server"] == {"kind": "openbao", "version": report["server"]["version"], "runtime": "process"}
+    assert report["server"]["version"].startswith("2.")
+    summary = report["summary"]
+    assert summary["total"] == len(REQUIREMENTS) == summary["passed"] + summary["failed"] + summary["skipped"] + summary["errors"]
+    for result in report["results"]:
+        assert result["evidence"], f"{result['id']} passed without evidence"
+    for key in ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "shutdown_ms", "plugin_rss_mb"):
+        assert isinstance(report["metrics"][key], (int, float)) and report["metrics"][key] > 0, key
+
+
+def test_junit_names_carry_requirement_ids(reference_run):
+    tree = ET.parse(reference_run.report_dir / "junit.xml")
+    names = [case.get("name") for case in tree.iter("testcase")]
+    assert [n.split()[0] for n in names] == [r.id for r in REQUIREMENTS]
+    assert tree.getroot().get("failures") == "0"
+
+
+def test_logs_are_written_and_hold_no_secret(reference_run):
+    server_log = (reference_run.report_dir / "server.log").read_text()
+    assert "Root Token: <redacted>" in server_log
+    assert "Unseal Key: <redacted>" in server_log
+    assert "reference-secrets" in server_log
+    assert "This binary is a plugin" in (reference_run.report_dir / "plugin.log").read_text()
+
+
+def test_nothing_left_behind(reference_run):
+    assert_nothing_left(reference_run)
