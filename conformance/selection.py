@@ -26,11 +26,12 @@ class Selection:
 
 def _keyword_matcher(expression: str):
     # pytest's own -k grammar (and, or, not, parentheses), matched against id, area, level and title.
-    from _pytest.mark.expression import Expression, ParseError
+    # Its parse error class moved between pytest releases (ParseError, then SyntaxError).
+    from _pytest.mark.expression import Expression
 
     try:
         compiled = Expression.compile(expression)
-    except ParseError as error:
+    except Exception as error:
         raise UsageError(f"invalid -k expression {expression!r}: {error}") from None
 
     def matches(req: Requirement) -> bool:

@@ -139,11 +139,11 @@ class ServerProcess:
         )
 
     def failure_words(self) -> str:
-        """The server's own explanation: its first error line, else its last line."""
+        """The server's own explanation on one line: its error lines, else its last line."""
         lines = [line.strip() for line in self.log_text().splitlines() if line.strip()]
-        for line in lines:
-            if line.startswith("Error") or "[ERROR]" in line:
-                return line
+        errors = [line for line in lines if line.startswith("Error") or "[ERROR]" in line]
+        if errors:
+            return " ".join(errors[:4])
         return lines[-1] if lines else "(no output)"
 
     def log_text(self) -> str:
