@@ -74,8 +74,8 @@ GP = "hashicorp/go-plugin"
 BAO = "openbao/openbao"
 VLT = "hashicorp/vault"
 
-# The handshake must be sound before any server-side check means anything.
-HANDSHAKE_MUSTS = ("HS-003", "HS-004", "HS-005", "HS-006", "HS-007", "HS-008")
+# The handshake and the TLS link must be sound before any server-side check means anything.
+CONNECT_MUSTS = ("HS-003", "HS-004", "HS-005", "HS-006", "HS-007", "HS-008", "TLS-001", "TLS-002")
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
@@ -133,12 +133,40 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("HS-003",),
     ),
     Requirement(
+        "TLS-001", Level.MUST,
+        "The plugin MUST complete mutual TLS (version 1.2 or later, ALPN h2) with a client presenting the host's P-521 certificate from PLUGIN_CLIENT_CERT.",
+        f"{GP} server.go (AutoMTLS: RequireAndVerifyClientCert, MinVersion TLS 1.2), mtls.go (P-521); {GP} grpc_client.go (h2)",
+        ("accepts_the_host_certificate",),
+        depends_on=("HS-006", "HS-008"),
+    ),
+    Requirement(
+        "TLS-002", Level.MUST,
+        "The plugin MUST serve TLS with exactly the certificate it announced in its handshake line (the host pins it).",
+        f"{GP} client.go (loadServerCert: the announced certificate is the only root)",
+        ("serves_the_announced_certificate",),
+        depends_on=("TLS-001",),
+    ),
+    Requirement(
+        "TLS-003", Level.MUST,
+        "The plugin MUST refuse a TLS client that presents no certificate.",
+        f"{GP} server.go (AutoMTLS: ClientAuth RequireAndVerifyClientCert)",
+        ("rejects_client_without_certificate",),
+        depends_on=("TLS-001",),
+    ),
+    Requirement(
+        "TLS-004", Level.MUST,
+        "The plugin MUST refuse a TLS client whose certificate is not the one given in PLUGIN_CLIENT_CERT.",
+        f"{GP} server.go (AutoMTLS: ClientCAs = PLUGIN_CLIENT_CERT only)",
+        ("rejects_client_with_other_certificate",),
+        depends_on=("TLS-001",),
+    ),
+    Requirement(
         "PATH-001", Level.MUST,
         "Registered in the catalog with its sha256 and enabled, the plugin MUST mount, and the server MUST report it running with that sha256.",
         f"{BAO} vault/plugin_catalog.go (setInternal), vault/mount.go (mountInternal), sdk/plugin/grpc_backend_server.go (Setup)",
         ("registers_and_mounts",),
         needs=Needs.SERVER,
-        depends_on=HANDSHAKE_MUSTS,
+        depends_on=CONNECT_MUSTS,
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
@@ -165,7 +193,7 @@ BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
 
 CheckFunction = Callable[..., "str | None"]
 CHECKS: dict[str, CheckFunction] = {}
-CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.paths")
+CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.paths")
 
 
 def check(function: CheckFunction) -> CheckFunction:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,4 +170,3 @@ def _exit_code(document: dict, regressed: list[str]) -> int:
 
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text)
-    os.chmod(path, 0o644)

@@ -17,7 +17,8 @@ class OneLineParser(argparse.ArgumentParser):
     """Usage errors are one clear line and exit code 2, never a usage dump or a traceback."""
 
     def error(self, message: str):
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("vault-conformance").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except (UsageError, InfrastructureError) as error:
-        print(f"vault-conformance: {error}" if not str(error).startswith("vault-conformance") else str(error),
-              file=sys.stderr)
+        print(f"vault-conformance: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("vault-conformance: interrupted; everything it started was stopped", file=sys.stderr)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 
 RAW_STD_BASE64 = re.compile(r"^[A-Za-z0-9+/]+$")
 CERT_FIELD_MIN_LENGTH = 50  # go-plugin parses field 6 only when it is longer than this
@@ -95,7 +96,7 @@ def certificate_facts(cert: x509.Certificate) -> dict:
         "signature_hash": cert.signature_hash_algorithm.name if cert.signature_hash_algorithm else None,
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
-        "sha256_fingerprint": hashlib.sha256(cert.public_bytes(_der())).hexdigest(),
+        "sha256_fingerprint": hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
     }
 
 
@@ -103,8 +104,3 @@ def certificate_valid_now(cert: x509.Certificate) -> bool:
     now = dt.datetime.now(dt.timezone.utc)
     return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
 
-
-def _der():
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return Encoding.DER

@@ -6,7 +6,6 @@ use, and everything started is stopped when the session closes.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
 import time
@@ -15,13 +14,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from conformance.handshake import HandshakeLine, probe_address
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from conformance.handshake import HandshakeLine, decode_certificate_field, probe_address
 from conformance.hostcert import HostCertificate, generate_host_certificate
 from conformance.launch import PluginProcess
 from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
 from conformance.registration import Mount, RegistrationFailed, register_and_mount
 from conformance.servers.process import ServerProcess
+from conformance.tlsprobe import TlsProbe, probe
 
 HANDSHAKE_TIMEOUT_S = 60.0  # go-plugin's StartTimeout, which neither Vault nor OpenBao overrides
 REFUSAL_TIMEOUT_S = 10.0  # how long a plugin started without its cookie may take to exit
@@ -41,6 +43,7 @@ class LaunchObservation:
     address_problem: str | None = None
     offered_versions: str = ""
     client_cert: bool = False
+    tls_probes: dict[str, TlsProbe] = field(default_factory=dict)
 
     @property
     def handshake(self) -> HandshakeLine | None:
@@ -88,6 +91,7 @@ class CertifySession:
         with PluginProcess(self.binary.path, env, self.workdir) as plugin:
             line, waited = plugin.first_line(line_timeout)
             address_problem = self._probe(HandshakeLine.parse(line)) if line is not None and probe else None
+            tls_probes = self._probe_tls(HandshakeLine.parse(line)) if line is not None and probe else {}
             if line is None:  # stdout closed or the bound passed: give an exit a moment to land
                 plugin.wait_exit(1.0)
             exit_code = plugin.process.poll()
@@ -103,6 +107,7 @@ class CertifySession:
             address_problem=address_problem,
             offered_versions=env.get("PLUGIN_PROTOCOL_VERSIONS", ""),
             client_cert="PLUGIN_CLIENT_CERT" in env,
+            tls_probes=tls_probes,
         )
         self.plugin_log.append(
             f"=== {label}: started directly; exit code {exit_code} (None: still running, stopped by the suite)\n"
@@ -120,6 +125,16 @@ class CertifySession:
             return probe_address(network, address)
         except ValueError as error:
             return f"unparseable address: {error}"
+
+    def _probe_tls(self, handshake: HandshakeLine) -> dict[str, TlsProbe]:
+        """Connect as the host, as a client with no certificate, and with a stranger's certificate."""
+        cert, _ = decode_certificate_field(handshake.field(6) or "")
+        if cert is None or handshake.network not in ("unix", "tcp") or not handshake.address:
+            return {}
+        pinned = cert.public_bytes(Encoding.DER)
+        clients = {"host": self.host_certificate, "none": None, "other": generate_host_certificate()}
+        return {label: probe(label, handshake.network, handshake.address, pinned, client, self.workdir)
+                for label, client in clients.items()}
 
     @cached_property
     def cookieless_launch(self) -> LaunchObservation:
@@ -167,10 +182,3 @@ class CertifySession:
             "stderr_excerpt": observation.stderr[-600:],
         }
 
-
-@contextlib.contextmanager
-def opened(session: CertifySession):
-    try:
-        yield session
-    finally:
-        session.close()

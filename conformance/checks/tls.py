@@ -1,0 +1,53 @@
+"""TLS: the plugin's AutoMTLS listener, probed as the host and as strangers."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from conformance.catalog import check
+from conformance.handshake import decode_certificate_field
+from conformance.outcomes import Evidence, Skip, expect
+from conformance.session import CertifySession
+
+
+def _probe(session: CertifySession, evidence: Evidence, label: str):
+    probes = session.server_env_launch.tls_probes
+    if label not in probes:
+        raise Skip("no TLS probe was possible: the handshake gave no usable address and certificate")
+    evidence["probe"] = probes[label].as_evidence()
+    return probes[label]
+
+
+@check
+def accepts_the_host_certificate(session: CertifySession, evidence: Evidence) -> str:
+    host = _probe(session, evidence, "host")
+    expect(host.accepted, "the plugin to accept the host's P-521 client certificate over TLS >= 1.2",
+           host.refusal or "no HTTP/2 settings frame came back")
+    expect(host.alpn == "h2", "ALPN h2 negotiated", f"ALPN {host.alpn!r}")
+    return f"{host.version}, {host.cipher}, ALPN h2, HTTP/2 settings received"
+
+
+@check
+def serves_the_announced_certificate(session: CertifySession, evidence: Evidence) -> str:
+    host = _probe(session, evidence, "host")
+    announced, _ = decode_certificate_field(session.server_env_launch.handshake.field(6) or "")
+    announced_der = announced.public_bytes(Encoding.DER)
+    expect(host.peer_cert_der == announced_der, "the TLS certificate to be the one in the handshake line",
+           "a different certificate on the wire")
+    return "the certificate on the wire is the announced one"
+
+
+@check
+def rejects_client_without_certificate(session: CertifySession, evidence: Evidence) -> str:
+    anonymous = _probe(session, evidence, "none")
+    expect(not anonymous.accepted, "a client without a certificate to be refused",
+           "the plugin accepted it and answered with HTTP/2 settings")
+    return f"refused: {anonymous.refusal}"
+
+
+@check
+def rejects_client_with_other_certificate(session: CertifySession, evidence: Evidence) -> str:
+    stranger = _probe(session, evidence, "other")
+    expect(not stranger.accepted, "a client with a certificate other than PLUGIN_CLIENT_CERT to be refused",
+           "the plugin accepted it and answered with HTTP/2 settings")
+    return f"refused: {stranger.refusal}"
