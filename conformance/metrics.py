@@ -13,7 +13,6 @@ import time
 
 import psutil
 
-from conformance.registration import RegistrationFailed
 from conformance.session import CertifySession
 
 SAMPLES = 30
@@ -26,11 +25,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure_server_metrics(session: CertifySession) -> None:
-    if session.server is None:
-        return
-    try:
-        mount = session.mount
-    except RegistrationFailed:
+    mount = session.mounted
+    if session.server is None or mount is None:
         return
     pids = session.plugin_pids()
     if pids:

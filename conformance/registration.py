@@ -55,7 +55,7 @@ def register_and_mount(
     evidence: dict[str, Any] = {"plugin_directory_command": name, "sha256": binary.sha256}
     timings: dict[str, float] = {}
     target = server.plugin_directory / name
-    shutil.copy2(binary.path, target)
+    shutil.copy2(binary.path, target)  # the server runs it from its plugin directory
     target.chmod(0o755)
 
     def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
@@ -72,10 +72,16 @@ def register_and_mount(
     if version:
         body["version"] = version
     call("register", "PUT", catalog_path, json=body)
-    catalog_entry = call("read_catalog", "GET", catalog_path, params={"version": version} if version else None).json()["data"]
-    # Unversioned registration adopts the plugin's self-reported version; pin the mount to it.
+    # Unversioned registration adopts the plugin's self-reported version, so look the
+    # entry up in the detailed list by name, type and sha256, then pin the mount to it.
+    listing = call("read_catalog", "GET", "sys/plugins/catalog").json()["data"].get("detailed") or []
+    matches = [e for e in listing if e.get("name") == name and e.get("type") == CATALOG_TYPE[plugin_type]
+               and e.get("sha256") == binary.sha256 and (not version or e.get("version") == version)]
+    if not matches:
+        raise RegistrationFailed("read_catalog", 200, f"no catalog entry {name} with sha256 {binary.sha256}", evidence)
+    catalog_entry = matches[0]
     pinned = catalog_entry.get("version") or None
-    evidence["catalog_entry"] = {k: catalog_entry.get(k) for k in ("name", "command", "sha256", "version", "builtin")}
+    evidence["catalog_entry"] = {k: catalog_entry.get(k) for k in ("name", "type", "sha256", "version", "builtin")}
 
     path = mount_path or f"vpc-{name}"
     if plugin_type == "auth":

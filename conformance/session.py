@@ -14,9 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import Encoding
-
-from conformance.handshake import HandshakeLine, decode_certificate_field, probe_address
+from conformance.handshake import HandshakeLine, probe_address
 from conformance.hostcert import HostCertificate, generate_host_certificate
 from conformance.launch import PluginProcess
 from conformance.plugin_binary import PluginBinary
@@ -63,6 +61,7 @@ class CertifySession:
     metrics: dict[str, float | None] = field(default_factory=dict)
     plugin_log: list[str] = field(default_factory=list)
     _workdir: Path | None = None
+    _mount: Mount | None = None
     _mount_failure: RegistrationFailed | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -128,12 +127,10 @@ class CertifySession:
 
     def _probe_tls(self, handshake: HandshakeLine) -> dict[str, TlsProbe]:
         """Connect as the host, as a client with no certificate, and with a stranger's certificate."""
-        cert, _ = decode_certificate_field(handshake.field(6) or "")
-        if cert is None or handshake.network not in ("unix", "tcp") or not handshake.address:
+        if handshake.network not in ("unix", "tcp") or not handshake.address:
             return {}
-        pinned = cert.public_bytes(Encoding.DER)
         clients = {"host": self.host_certificate, "none": None, "other": generate_host_certificate()}
-        return {label: probe(label, handshake.network, handshake.address, pinned, client, self.workdir)
+        return {label: probe(label, handshake.network, handshake.address, client, self.workdir)
                 for label, client in clients.items()}
 
     @cached_property
@@ -150,15 +147,25 @@ class CertifySession:
         return observation
 
     # -- the server --------------------------------------------------------
-    @cached_property
+    @property
     def mount(self) -> Mount:
-        """Registered and enabled once; RegistrationFailed is remembered and re-raised."""
+        """Registered and enabled on first use; a failure is remembered and raised again, never retried."""
         assert self.server is not None
-        try:
-            return register_and_mount(self.server, self.binary, self.plugin_type, self.name, self.plugin_version)
-        except RegistrationFailed as failure:
-            self._mount_failure = failure
-            raise
+        if self._mount_failure is not None:
+            raise self._mount_failure
+        if self._mount is None:
+            try:
+                self._mount = register_and_mount(self.server, self.binary, self.plugin_type, self.name,
+                                                 self.plugin_version)
+            except RegistrationFailed as failure:
+                self._mount_failure = failure
+                raise
+        return self._mount
+
+    @property
+    def mounted(self) -> Mount | None:
+        """The mount if one was made and succeeded; never starts one."""
+        return self._mount
 
     def timed_request(self, method: str, path: str, **kwargs):
         assert self.server is not None

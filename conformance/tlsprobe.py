@@ -1,9 +1,11 @@
 """Mutual-TLS probes of a plugin's listener, with Python's ssl module (OpenSSL).
 
-A probe connects the way a host's gRPC client does (TLS >= 1.2, ALPN h2, the
-plugin's handshake certificate as the only trust anchor, name localhost),
-optionally presenting a client certificate, then sends the HTTP/2 client
-preface. The plugin accepted the client when its HTTP/2 SETTINGS frame comes
+A probe connects the way a host's gRPC client does (TLS >= 1.2, ALPN h2, SNI
+localhost), optionally presenting a client certificate, then sends the HTTP/2
+client preface. It records the certificate the plugin serves instead of
+verifying it, so that "does the plugin accept this client" (TLS-001, 003,
+004) and "does it serve the certificate it announced" (TLS-002, which the
+host enforces by pinning) are judged apart. The plugin accepted the client when its HTTP/2 SETTINGS frame comes
 back; with TLS 1.3 a rejected client certificate only shows as an alert on
 that first read, so completing the handshake alone proves nothing.
 
@@ -48,10 +50,11 @@ class TlsProbe:
         }
 
 
-def client_context(plugin_cert_der: bytes, client: HostCertificate | None, workdir: Path) -> ssl.SSLContext:
+def client_context(client: HostCertificate | None, workdir: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_verify_locations(cadata=plugin_cert_der)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # recorded and compared with the announced one instead
     context.set_alpn_protocols(["h2"])
     if client is not None:
         # ssl loads keys only from files; they live in the run's private temp dir.
@@ -62,12 +65,12 @@ def client_context(plugin_cert_der: bytes, client: HostCertificate | None, workd
     return context
 
 
-def probe(label: str, network: str, address: str, plugin_cert_der: bytes,
-          client: HostCertificate | None, workdir: Path, timeout: float = 5.0) -> TlsProbe:
+def probe(label: str, network: str, address: str, client: HostCertificate | None,
+          workdir: Path, timeout: float = 5.0) -> TlsProbe:
     result = TlsProbe(label)
     started = time.monotonic()
     try:
-        context = client_context(plugin_cert_der, client, workdir)
+        context = client_context(client, workdir)
         if network == "unix":
             raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             target: str | tuple[str, int] = address

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from conformance.catalog import check
-from conformance.handshake import decode_certificate_field
+from conformance.handshake import certificate_facts, decode_certificate_field
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.session import CertifySession
 
@@ -32,8 +33,11 @@ def serves_the_announced_certificate(session: CertifySession, evidence: Evidence
     host = _probe(session, evidence, "host")
     announced, _ = decode_certificate_field(session.server_env_launch.handshake.field(6) or "")
     announced_der = announced.public_bytes(Encoding.DER)
+    served = certificate_facts(x509.load_der_x509_certificate(host.peer_cert_der)) if host.peer_cert_der else None
+    evidence["served_certificate"] = served
     expect(host.peer_cert_der == announced_der, "the TLS certificate to be the one in the handshake line",
-           "a different certificate on the wire")
+           f"another certificate on the wire (sha256 {served['sha256_fingerprint'] if served else 'none'}, "
+           f"announced {certificate_facts(announced)['sha256_fingerprint']})")
     return "the certificate on the wire is the announced one"
 
 

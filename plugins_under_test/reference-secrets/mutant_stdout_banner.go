@@ -1,0 +1,18 @@
+//go:build mutant_stdout_banner
+
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// Breaks HS-003: prints a banner on stdout before the handshake line (only when it
+// goes on to serve, so that without the cookie it still refuses cleanly).
+func init() {
+	mutation.beforeServe = func() {
+		if os.Getenv("VAULT_BACKEND_PLUGIN") != "" {
+			fmt.Println("reference-secrets starting")
+		}
+	}
+}

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+// mutation holds the points where a mutant (mutant_*.go, selected by a build tag)
+// breaks exactly one requirement. The reference build leaves every point harmless.
+var mutation = struct {
+	// beforeServe runs first in main.
+	beforeServe func()
+	// rewriteHandshake, when set, rewrites the fields of the handshake line go-plugin prints.
+	rewriteHandshake func(fields []string) []string
+	// tlsProvider, when set, replaces go-plugin's AutoMTLS configuration.
+	tlsProvider func() (*tls.Config, error)
+	// factoryError, when set, makes the backend factory fail.
+	factoryError error
+	// handleRequest, when set, answers requests instead of the framework.
+	handleRequest func(b *backend, ctx context.Context, req *logical.Request) (*logical.Response, error)
+}{
+	beforeServe: func() {},
+}

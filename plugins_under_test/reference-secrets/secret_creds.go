@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/vault/sdk/framework"
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+const secretCredsType = "creds"
+
+func secretCreds(b *backend) *framework.Secret {
+	return &framework.Secret{
+		Type: secretCredsType,
+		Fields: map[string]*framework.FieldSchema{
+			"username": {Type: framework.TypeString, Description: "Generated username."},
+			"password": {Type: framework.TypeString, Description: "Generated password."},
+		},
+		Renew:  b.credsRenew,
+		Revoke: b.credsRevoke,
+	}
+}
+
+func internalString(req *logical.Request, key string) (string, error) {
+	raw, ok := req.Secret.InternalData[key]
+	if !ok {
+		return "", fmt.Errorf("lease internal data has no %q", key)
+	}
+	value, ok := raw.(string)
+	if !ok {
+		return "", fmt.Errorf("lease internal data %q is not a string", key)
+	}
+	return value, nil
+}
+
+// credsRenew extends the lease within the role's bounds and counts the renewal.
+func (b *backend) credsRenew(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
+	username, err := internalString(req, "username")
+	if err != nil {
+		return nil, err
+	}
+	roleName, err := internalString(req, "role")
+	if err != nil {
+		return nil, err
+	}
+	r, err := readRole(ctx, req.Storage, roleName)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return logical.ErrorResponse(fmt.Sprintf("role %q no longer exists; the credential cannot be renewed", roleName)), nil
+	}
+	record, err := getIssued(ctx, req.Storage, username)
+	if err != nil {
+		return nil, err
+	}
+	if record == nil || record.Status != statusActive {
+		return logical.ErrorResponse(fmt.Sprintf("credential %q is not active", username)), nil
+	}
+	record.Renewals++
+	if err := putIssued(ctx, req.Storage, username, record); err != nil {
+		return nil, err
+	}
+	resp := &logical.Response{Secret: req.Secret}
+	resp.Secret.TTL = r.TTL
+	resp.Secret.MaxTTL = r.MaxTTL
+	return resp, nil
+}
+
+// credsRevoke marks the credential revoked; revoking twice, or a credential already gone, succeeds.
+func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
+	username, err := internalString(req, "username")
+	if err != nil {
+		return nil, err
+	}
+	record, err := getIssued(ctx, req.Storage, username)
+	if err != nil || record == nil || record.Status == statusRevoked {
+		return nil, err
+	}
+	record.Status = statusRevoked
+	record.RevokedAt = time.Now().UTC()
+	return nil, putIssued(ctx, req.Storage, username, record)
+}
