@@ -7,7 +7,6 @@ use, and everything started is stopped when the session closes.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +20,7 @@ from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
 from conformance.registration import Mount, RegistrationFailed, register_and_mount
 from conformance.servers.process import ServerProcess
+from conformance.tempdirs import short_tempdir
 from conformance.tlsprobe import TlsProbe, probe
 
 HANDSHAKE_TIMEOUT_S = 60.0  # go-plugin's StartTimeout, which neither Vault nor OpenBao overrides
@@ -68,7 +68,7 @@ class CertifySession:
     @property
     def workdir(self) -> Path:
         if self._workdir is None:
-            self._workdir = Path(tempfile.mkdtemp(prefix="vpc-launch-"))
+            self._workdir = short_tempdir("vpc-launch-")
         return self._workdir
 
     def close(self) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +39,25 @@ class CliRun:
 
 
 @pytest.fixture
-def run_cli(tmp_path):
+def private_tmpdir():
+    """A short TMPDIR of the test's own (unix socket paths must stay under 108 bytes), removed after."""
+    made = []
+
+    def make() -> Path:
+        made.append(Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp")))
+        return made[-1]
+
+    yield make
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def run_cli(private_tmpdir):
     """Run `python -m conformance ...` in a subprocess with a private TMPDIR (to prove nothing is left behind)."""
 
     def run(*args: str, timeout: float = CLI_TIMEOUT_S) -> CliRun:
-        private_tmp = tmp_path / f"tmp-{len(list(tmp_path.glob('tmp-*')))}"
-        private_tmp.mkdir()
+        private_tmp = private_tmpdir()
         env = {**os.environ, "TMPDIR": str(private_tmp)}
         completed = subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, env=env,
                                    capture_output=True, text=True, timeout=timeout)

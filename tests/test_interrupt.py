@@ -33,9 +33,8 @@ def silent_plugin(tmp_path_factory):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupt_leaves_nothing(tmp_path, silent_plugin, sig):
-    private_tmp = tmp_path / "tmp"
-    private_tmp.mkdir()
+def test_interrupt_leaves_nothing(tmp_path, private_tmpdir, silent_plugin, sig):
+    private_tmp = private_tmpdir()
     cli = subprocess.Popen([sys.executable, "-m", "conformance", "certify", str(silent_plugin), "--type", "secret",
                             "--report-dir", str(tmp_path / "report")],
                            cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)},

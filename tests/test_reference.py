@@ -1,6 +1,8 @@
 """The reference secrets plugin passes every requirement against a real OpenBao, with sound reports."""
 
 import json
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,14 +22,14 @@ def reference_run(tmp_path_factory, reference_secrets):
     from conftest import REPO, CliRun
 
     base = tmp_path_factory.mktemp("reference")
-    private_tmp = base / "tmp"
-    private_tmp.mkdir()
+    private_tmp = Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp"))
     report_dir = base / "report"
     completed = subprocess.run(
         [sys.executable, "-m", "conformance", "certify", str(reference_secrets), "--type", "secret",
          "--runtime", "process", "--report-dir", str(report_dir)],
         cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)}, capture_output=True, text=True, timeout=300)
-    return CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
+    yield CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
+    shutil.rmtree(private_tmp, ignore_errors=True)
 
 
 def test_reference_is_conformant(reference_run):

@@ -14,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from hvac.adapters import RawAdapter
 from conformance.errors import InfrastructureError
 from conformance.plugin_env import base_environment
 from conformance.servers.locate import ServerBinary
+from conformance.tempdirs import short_tempdir
 
 HEALTH_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -91,7 +91,7 @@ class ServerProcess:
         self.stop()
 
     def start(self) -> None:
-        self.tempdir = Path(tempfile.mkdtemp(prefix="vpc-server-"))
+        self.tempdir = short_tempdir("vpc-server-")
         try:
             self._spawn_and_wait()
         except BaseException:
