@@ -76,6 +76,8 @@ VLT = "hashicorp/vault"
 
 # The handshake and the TLS link must be sound before any server-side check means anything.
 CONNECT_MUSTS = ("HS-003", "HS-004", "HS-005", "HS-006", "HS-007", "HS-008", "TLS-001", "TLS-002")
+# What a real server's mount needs the plugin to get right, checked first over the wire.
+MOUNT_MUSTS = CONNECT_MUSTS + ("TLS-005", "PATH-007", "PATH-004")
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
@@ -133,6 +135,26 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("HS-003",),
     ),
     Requirement(
+        "HS-009", Level.MUST,
+        "The handshake line MUST NOT carry a seventh field unless the host set PLUGIN_MULTIPLEX_GRPC (older hosts split on at most six).",
+        f"{GP} server.go (broker multiplexing field only with PLUGIN_MULTIPLEX_GRPC), client.go; CHANGELOG.md v1.6.0",
+        ("handshake_no_seventh_field",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "HS-010", Level.MUST,
+        "Offered only protocol versions it does not speak, the plugin MUST exit non-zero or announce a version the host rejects, within the start timeout, and MUST NOT hang.",
+        f"{GP} server.go (protocolVersion: no overlap -> lowest version), client.go (checkProtoVersion, StartTimeout)",
+        ("unsupported_versions_do_not_hang",),
+    ),
+    Requirement(
+        "HS-011", Level.SHOULD,
+        "The plugin SHOULD log to stderr as hclog JSON lines or [LEVEL]-prefixed lines, which the host re-logs at their level.",
+        f"{GP} client.go (logStderr)",
+        ("stderr_logs_are_structured",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
         "TLS-001", Level.MUST,
         "The plugin MUST complete mutual TLS (version 1.2 or later, ALPN h2) with a client presenting the host's P-521 certificate from PLUGIN_CLIENT_CERT.",
         f"{GP} server.go (AutoMTLS: RequireAndVerifyClientCert, MinVersion TLS 1.2), mtls.go (P-521); {GP} grpc_client.go (h2)",
@@ -161,12 +183,84 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("TLS-001",),
     ),
     Requirement(
+        "TLS-005", Level.MUST,
+        "When Setup names a broker id, the plugin MUST dial the host's brokered listener with mutual TLS, presenting its announced certificate and trusting PLUGIN_CLIENT_CERT.",
+        f"{GP} grpc_broker.go (DialWithOptions, AcceptAndServe: same TLS, roles reversed); {BAO} sdk/plugin/grpc_backend_server.go (Setup)",
+        ("dials_the_broker_with_mtls",),
+        depends_on=("TLS-002",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-007", Level.MUST,
+        "Setup with a valid mount configuration MUST succeed with an empty SetupReply.err (a factory failure belongs in err, never a crash).",
+        f"{BAO} sdk/plugin/grpc_backend_server.go (Setup), vault/mount.go (newLogicalBackend)",
+        ("setup_succeeds",),
+        depends_on=("TLS-005",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-004", Level.MUST,
+        "Type MUST report the declared plugin type: 1 for a secrets engine, 2 for an auth method.",
+        f"{BAO} vault/mount.go (mountInternal: unknown backend type), vault/auth.go; sdk/logical/logical.go (BackendType)",
+        ("type_matches_declared",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-005", Level.MUST,
+        "SpecialPaths MUST be well-formed: non-empty relative paths, '*' only as the last character, '+' only as a whole segment.",
+        f"{BAO} vault/router.go (special path matching: prefix '*', segment wildcard '+'); sdk/plugin/pb/backend.proto (Paths)",
+        ("special_paths_well_formed",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-006", Level.MUST,
+        "An operation the plugin does not implement MUST be answered with an unsupported-operation or unsupported-path error (err_type 5 or 6), not a gRPC error.",
+        f"{BAO} vault/rollback.go (ignores ErrUnsupportedOperation), sdk/plugin/pb/translation.go (ErrTypeUnsupportedOperation/Path)",
+        ("unknown_operation_is_unsupported",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SEC-001", Level.MUST,
+        "Under concurrent, malformed (invalid JSON), oversized (8 MiB) and cancelled requests the plugin MUST keep answering, as the same process.",
+        f"{VLT} website/content/docs/plugins/plugin-development.mdx (concurrent requests); {BAO} sdk/plugin/serve.go (MaxRecvMsgSize math.MaxInt32)",
+        ("survives_request_abuse",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-001", Level.MUST,
+        "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
+        f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",
+        ("serves_after_cleanup",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-002", Level.MUST,
+        "After GRPCController/Shutdown the plugin process MUST exit within 2 s (the host SIGKILLs it after that).",
+        f"{GP} client.go (Kill: Shutdown, wait 2 s, Process.Kill), grpc_controller.go",
+        ("exits_after_shutdown",),
+        depends_on=("SHUT-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-003", Level.SHOULD,
+        "After GRPCController/Shutdown the plugin SHOULD exit with status 0.",
+        f"{GP} server.go (Serve returns when the gRPC server stops; main returns)",
+        ("exits_zero_after_shutdown",),
+        depends_on=("SHUT-002",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "PATH-001", Level.MUST,
         "Registered in the catalog with its sha256 and enabled, the plugin MUST mount, and the server MUST report it running with that sha256.",
         f"{BAO} vault/plugin_catalog.go (setInternal), vault/mount.go (mountInternal), sdk/plugin/grpc_backend_server.go (Setup)",
         ("registers_and_mounts",),
         needs=Needs.SERVER,
-        depends_on=CONNECT_MUSTS,
+        depends_on=MOUNT_MUSTS,
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
@@ -193,7 +287,8 @@ BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
 
 CheckFunction = Callable[..., "str | None"]
 CHECKS: dict[str, CheckFunction] = {}
-CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.paths")
+CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.wire",
+                 "conformance.checks.paths")
 
 
 def check(function: CheckFunction) -> CheckFunction:

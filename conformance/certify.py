@@ -12,7 +12,7 @@ from pathlib import Path
 from conformance.catalog import PLUGIN_TYPES
 from conformance.errors import UsageError
 from conformance.manifest import load_manifest
-from conformance.metrics import measure_server_metrics
+from conformance.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
 from conformance.plugin_binary import PluginBinary
 from conformance.report.junit import junit_xml
@@ -24,7 +24,7 @@ from conformance.servers.locate import locate_server
 from conformance.servers.process import ServerProcess
 from conformance.session import CertifySession
 
-IMPLEMENTED_RUNTIMES = ("process",)
+IMPLEMENTED_RUNTIMES = ("process", "wire")
 
 
 @dataclass
@@ -75,7 +75,7 @@ def _resolve_runtime(options: CertifyOptions) -> str:
         raise UsageError("--server-image needs the docker runtime, which this version does not have yet")
     runtime = "process" if options.runtime == "auto" else options.runtime
     if runtime not in IMPLEMENTED_RUNTIMES:
-        raise UsageError(f"--runtime {runtime} is not available in this version (available: auto, process)")
+        raise UsageError(f"--runtime {runtime} is not available in this version (available: auto, process, wire)")
     return runtime
 
 
@@ -120,7 +120,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     selection = select(options.level, options.keyword)
     baseline = _load_baseline(options.baseline)
     server_binary = (locate_server(options.server, options.server_binary, options.server_version)
-                     if needs_server(selection, plugin_type) else None)
+                     if runtime != "wire" and needs_server(selection, plugin_type) else None)
     report_dir = _prepare_report_dir(options.report_dir, name)
 
     started_at = dt.datetime.now(dt.timezone.utc)
@@ -139,7 +139,8 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
             server.start()
             session.server = server
         results = run_requirements(session, selection, runtime)
-        measure_server_metrics(session)
+        measure_wire_metrics(session)
+        measure_server_metrics(session)  # where a server ran, its figures are what users see
 
     report = Report(
         plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},

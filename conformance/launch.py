@@ -44,7 +44,7 @@ class PluginProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(self.binary)],
+            [str(Path(self.binary).resolve())],
             env=self.env,
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,

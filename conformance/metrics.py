@@ -24,6 +24,19 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def measure_wire_metrics(session: CertifySession) -> None:
+    """Figures from the wire host's own run: RPC round trips and the plugin's memory."""
+    seen = session.__dict__.get("wire_run")  # only if the checks made one
+    if seen is None:
+        return
+    if seen.request_ms:
+        session.metrics["first_request_ms"] = round(seen.request_ms[0], 3)
+        session.metrics["rpc_p50_ms"] = round(statistics.median(seen.request_ms), 3)
+        session.metrics["rpc_p99_ms"] = round(percentile(seen.request_ms, 0.99), 3)
+    if seen.rss_mb is not None:
+        session.metrics["plugin_rss_mb"] = seen.rss_mb
+
+
 def measure_server_metrics(session: CertifySession) -> None:
     mount = session.mounted
     if session.server is None or mount is None:
@@ -35,6 +48,7 @@ def measure_server_metrics(session: CertifySession) -> None:
         except psutil.NoSuchProcess:
             pass
     samples = []
+    session.metrics.pop("first_request_ms", None)
     for _ in range(SAMPLES):
         _, elapsed_ms = session.timed_request("GET", f"{mount.path}/vpc-latency-probe")
         samples.append(elapsed_ms)

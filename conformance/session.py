@@ -22,9 +22,12 @@ from conformance.registration import Mount, RegistrationFailed, register_and_mou
 from conformance.servers.process import ServerProcess
 from conformance.tempdirs import short_tempdir
 from conformance.tlsprobe import TlsProbe, probe
+from conformance.wirehost.host import WireHost
+from conformance.wirehost.scenario import WireObservation, play
 
 HANDSHAKE_TIMEOUT_S = 60.0  # go-plugin's StartTimeout, which neither Vault nor OpenBao overrides
 REFUSAL_TIMEOUT_S = 10.0  # how long a plugin started without its cookie may take to exit
+UNSPOKEN_VERSION = "99"  # an app protocol version no plugin speaks
 
 
 @dataclass
@@ -137,6 +140,22 @@ class CertifySession:
     def cookieless_launch(self) -> LaunchObservation:
         return self._observe("without the magic cookie", self._environment(with_cookie=False),
                              REFUSAL_TIMEOUT_S, probe=False)
+
+    @cached_property
+    def unsupported_versions_launch(self) -> LaunchObservation:
+        env = {**self._environment(with_cookie=True), "PLUGIN_PROTOCOL_VERSIONS": UNSPOKEN_VERSION}
+        return self._observe(f"offered only protocol version {UNSPOKEN_VERSION}", env, self.handshake_timeout_s,
+                             probe=False)
+
+    @cached_property
+    def wire_run(self) -> WireObservation:
+        """The whole lifecycle played by the suite's own host, once."""
+        with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
+                      handshake_timeout_s=self.handshake_timeout_s) as host:
+            observation = play(host, self.plugin_type)
+            self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
+                                   f"{host.plugin.stderr_text if host.plugin else ''}\n")
+        return observation
 
     @cached_property
     def server_env_launch(self) -> LaunchObservation:

@@ -113,3 +113,55 @@ def handshake_server_certificate(session: CertifySession, evidence: Evidence) ->
            f"DNS names {facts['dns_names']}")
     return f"{facts['key_type']} certificate for localhost, valid until {facts['not_after'][:10]}"
 
+
+
+@check
+def handshake_no_seventh_field(session: CertifySession, evidence: Evidence) -> str:
+    _, handshake = _handshake(session, evidence)
+    expect(len(handshake.fields) <= 6, "at most six fields (PLUGIN_MULTIPLEX_GRPC was not set)",
+           f"{len(handshake.fields)} fields, the 7th {handshake.field(7)!r}")
+    return f"{len(handshake.fields)} fields"
+
+
+@check
+def unsupported_versions_do_not_hang(session: CertifySession, evidence: Evidence) -> str:
+    launch = session.unsupported_versions_launch
+    evidence.update(session.evidence_of_launch(launch))
+    offered = launch.offered_versions
+    if launch.first_line is not None:
+        announced = launch.handshake.field(2)
+        expect(announced != offered, f"a version other than the unspoken {offered} (the host then rejects it)",
+               f"version {announced!r}: it claims to speak {offered}")
+        return f"announced version {announced}, which the host rejects"
+    expect(launch.exit_code is not None,
+           f"an exit or a handshake line within {session.handshake_timeout_s:.0f} s",
+           "no line and still running: it hangs")
+    expect(launch.exit_code != 0, "a non-zero exit status", "exit status 0")
+    return f"exited with status {launch.exit_code}"
+
+
+LEVEL_PREFIX = ("[TRACE]", "[DEBUG]", "[INFO]", "[WARN]", "[ERROR]")
+
+
+def _structured(line: str) -> bool:
+    import json
+
+    if line.startswith(LEVEL_PREFIX):
+        return True
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(entry, dict) and "@level" in entry
+
+
+@check
+def stderr_logs_are_structured(session: CertifySession, evidence: Evidence) -> str:
+    launch = session.server_env_launch
+    lines = [line for line in launch.stderr.splitlines() if line.strip()]
+    plain = [line for line in lines if not _structured(line)]
+    evidence["stderr_lines"] = len(lines)
+    evidence["unstructured_excerpt"] = plain[:3]
+    expect(not plain, "hclog JSON or [LEVEL] lines on stderr", f"{len(plain)} plain line(s), first {plain[0][:120]!r}"
+           if plain else "")
+    return f"{len(lines)} structured stderr line(s)"

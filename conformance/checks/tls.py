@@ -55,3 +55,19 @@ def rejects_client_with_other_certificate(session: CertifySession, evidence: Evi
     expect(not stranger.accepted, "a client with a certificate other than PLUGIN_CLIENT_CERT to be refused",
            "the plugin accepted it and answered with HTTP/2 settings")
     return f"refused: {stranger.refusal}"
+
+
+@check
+def dials_the_broker_with_mtls(session: CertifySession, evidence: Evidence) -> str:
+    seen = session.wire_run
+    evidence["wire_transcript"] = seen.transcript
+    if seen.start_error:
+        raise Skip(f"the wire host could not connect: {seen.start_error}")
+    evidence["broker_connections"] = seen.broker_connected
+    expect(seen.setup_error is None, "Setup to return (after dialling the broker)", seen.setup_error or "")
+    expect(bool(seen.broker_connected), "a mutual-TLS connection to the brokered listener",
+           "no connection reached it")
+    expect(not seen.setup_err or "broker" not in seen.setup_err.lower() and "tls" not in seen.setup_err.lower()
+           and "certificate" not in seen.setup_err.lower(),
+           "the brokered connection to be established", f"Setup error {seen.setup_err!r}")
+    return "dialled the brokered listener with mutual TLS during Setup"

@@ -1,0 +1,115 @@
+"""Backend RPCs only the wire shows: Setup, Type, SpecialPaths, unknown operations, abuse, Cleanup, Shutdown."""
+
+from __future__ import annotations
+
+from conformance.catalog import check
+from conformance.outcomes import Evidence, Skip, expect
+from conformance.session import CertifySession
+from conformance.wirehost.scenario import UNKNOWN_OPERATION
+
+DECLARED_TYPE = {"secret": 1, "auth": 2}
+SHUTDOWN_BOUND_S = 2.0
+
+
+def _seen(session: CertifySession, evidence: Evidence):
+    seen = session.wire_run
+    evidence["wire_transcript"] = seen.transcript
+    if seen.start_error:
+        raise Skip(f"the wire host could not connect: {seen.start_error}")
+    return seen
+
+
+@check
+def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    expect(seen.setup_error is None, "a SetupReply", seen.setup_error or "")
+    expect(seen.setup_err == "", "an empty SetupReply.err", f"err {seen.setup_err!r}")
+    return "Setup succeeded with the mount's configuration"
+
+
+@check
+def type_matches_declared(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    want = DECLARED_TYPE[session.plugin_type]
+    evidence["type"] = seen.type
+    expect(seen.type == want, f"Type {want} for a {session.plugin_type} plugin", f"Type {seen.type}")
+    return f"Type {seen.type}"
+
+
+def special_path_problem(path: str) -> str | None:
+    if not path:
+        return "an empty path"
+    if path.startswith("/"):
+        return f"{path!r} starts with '/'"
+    if "*" in path[:-1]:
+        return f"{path!r} has '*' before the end"
+    if any("+" in segment and segment != "+" for segment in path.rstrip("*").split("/")):
+        return f"{path!r} has '+' inside a segment"
+    return None
+
+
+@check
+def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    evidence["special_paths"] = seen.special_paths
+    problems = [f"{kind}: {problem}" for kind, paths in (seen.special_paths or {}).items()
+                for path in paths if (problem := special_path_problem(path))]
+    expect(not problems, "well-formed special paths", "; ".join(problems))
+    return f"{sum(len(p) for p in seen.special_paths.values())} special path(s), all well-formed"
+
+
+@check
+def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    answer = seen.unknown_operation or {}
+    evidence["operation"] = UNKNOWN_OPERATION
+    evidence["answer"] = answer
+    expect("error" not in answer, "a HandleRequestReply", answer.get("error", ""))
+    expect(answer.get("err_type") in (5, 6), "err_type 5 (unsupported operation) or 6 (unsupported path)",
+           f"err_type {answer.get('err_type')} {answer.get('err_msg', '')!r}")
+    return f"err_type {answer['err_type']} {answer['err_msg']!r}"
+
+
+@check
+def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    evidence["abuse"] = seen.abuse
+    parallel = seen.abuse.get("parallel", {})
+    expect(parallel.get("answered") == parallel.get("sent"), f"all {parallel.get('sent')} parallel requests answered",
+           f"{parallel.get('answered')} answered; errors {parallel.get('errors')}")
+    expect(bool(seen.alive_after_abuse), "the same plugin process after the abuse",
+           f"the process (pid {seen.pid_before_abuse}) died or changed")
+    return "answered 16 parallel, malformed, oversized and cancelled requests as the same process"
+
+
+@check
+def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    evidence["cleanup_error"] = seen.cleanup_error
+    evidence["after_cleanup"] = seen.serving_after_cleanup
+    expect(seen.cleanup_error is None, "an answer to Cleanup", seen.cleanup_error or "")
+    expect(bool(seen.serving_after_cleanup) and seen.serving_after_cleanup.startswith("health"),
+           "the plugin still serving after Cleanup", seen.serving_after_cleanup or "nothing")
+    return f"Cleanup answered; still serving ({seen.serving_after_cleanup})"
+
+
+@check
+def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    result = seen.shutdown
+    if result is None:
+        raise Skip("the plugin was gone before Shutdown")
+    evidence["shutdown"] = {"exit_code": result.exit_code, "seconds_to_exit": result.seconds_to_exit,
+                            "killed": result.killed}
+    expect(not result.killed, f"the process to exit within {SHUTDOWN_BOUND_S:.0f} s of Shutdown",
+           "still running: SIGKILLed")
+    session.metrics["shutdown_ms"] = round(result.seconds_to_exit * 1000, 2)
+    return f"exited {result.seconds_to_exit * 1000:.0f} ms after Shutdown"
+
+
+@check
+def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
+    result = _seen(session, evidence).shutdown
+    evidence["exit_code"] = result.exit_code
+    expect(result.exit_code == 0, "exit status 0", f"exit status {result.exit_code}")
+    return "exit status 0"

@@ -1,0 +1,42 @@
+"""An asyncio loop on a thread of its own, so synchronous checks can drive async gRPC with bounds."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Awaitable
+
+
+class LoopThread:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="wire-host-loop", daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Awaitable[Any], timeout: float) -> Any:
+        """Run a coroutine on the loop; TimeoutError (and the coroutine cancelled) past the bound."""
+        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coroutine, timeout), self.loop)
+        try:
+            return future.result(timeout + 1.0)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        if self.loop.is_closed():
+            return
+
+        async def cancel_everything() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        try:
+            asyncio.run_coroutine_threadsafe(cancel_everything(), self.loop).result(5)
+        except Exception:  # noqa: BLE001 - shutting down whatever state the loop is in
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self.loop.close()

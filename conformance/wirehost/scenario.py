@@ -1,0 +1,155 @@
+"""The lifecycle the wire host plays against a plugin, once per run, recorded as facts for the checks.
+
+launch -> handshake -> TLS -> MultiplexingSupport -> Setup (broker dialled) ->
+Type -> SpecialPaths -> Initialize -> Version -> requests (help, an unknown
+operation) -> abuse (parallel, malformed JSON, oversized, cancelled) ->
+Cleanup -> still serving? -> Shutdown -> exit.
+A step that cannot run (the one before failed) leaves its fact None.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+
+from grpclib import GRPCError
+from grpclib.health.v1.health_grpc import HealthStub
+from grpclib.health.v1.health_pb2 import HealthCheckRequest
+
+from conformance.wirehost.host import (
+    HostError, ShutdownResult, WireHost, cancelled_request, concurrent_requests,
+)
+
+PARALLEL_REQUESTS = 16
+OVERSIZED_BYTES = 8 * 1024 * 1024  # over grpc-go's 4 MiB default; hosts and the SDK allow 2 GiB
+UNKNOWN_OPERATION = "vpc-unknown-operation"
+LATENCY_SAMPLES = 30
+
+
+@dataclass
+class WireObservation:
+    start_error: str | None = None
+    multiplexing: bool | None = None
+    setup_err: str | None = None
+    setup_error: str | None = None
+    broker_connected: bool | None = None
+    type: int | None = None
+    special_paths: dict[str, list[str]] | None = None
+    initialize_error: str | None = None
+    version: str | None = None
+    help_data: str | None = None
+    unknown_operation: dict[str, Any] | None = None
+    abuse: dict[str, Any] = field(default_factory=dict)
+    pid_before_abuse: int | None = None
+    alive_after_abuse: bool | None = None
+    cleanup_error: str | None = None
+    serving_after_cleanup: str | None = None
+    shutdown: ShutdownResult | None = None
+    transcript: list[str] = field(default_factory=list)
+    storage_calls: list[str] = field(default_factory=list)
+    request_ms: list[float] = field(default_factory=list)
+    rss_mb: float | None = None
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, GRPCError):
+        return f"gRPC {error.status.name}: {error.message}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _reply_summary(result) -> str:
+    if isinstance(result, BaseException):
+        return _error_text(result)
+    if result.HasField("err") and (result.err.err_type or result.err.err_msg):
+        return f"err_type {result.err.err_type}: {result.err.err_msg[:120]}"
+    return "response"
+
+
+def play(host: WireHost, plugin_type: str) -> WireObservation:
+    seen = WireObservation()
+    try:
+        _play(host, plugin_type, seen)
+    finally:
+        seen.transcript = [r.as_evidence() for r in host.transcript]
+        seen.storage_calls = list(host.storage.calls)
+    return seen
+
+
+def _play(host: WireHost, plugin_type: str, seen: WireObservation) -> None:
+    try:
+        host.start()
+    except (HostError, GRPCError, OSError, TimeoutError) as error:
+        seen.start_error = _error_text(error)
+        return
+    seen.multiplexing = host.multiplexing_support()
+    try:
+        facts = host.mount(plugin_type)
+    except Exception as error:  # noqa: BLE001 - a gRPC error, a timeout, a dead plugin: all are facts
+        seen.setup_error = _error_text(error)
+        return
+    seen.setup_err = facts["setup_err"]
+    seen.broker_connected = host.broker_connections() > 0
+    if seen.setup_err:
+        return
+    seen.type = facts["type"]
+    paths = facts["special_paths"]
+    seen.special_paths = {name: list(getattr(paths, name)) for name in
+                          ("root", "unauthenticated", "local_storage", "seal_wrap_storage", "write_forwarded_storage")}
+    if facts["initialize"].HasField("err"):
+        seen.initialize_error = facts["initialize"].err.err_msg
+    seen.version = host.version()
+    help_reply = host.handle_request("help", "")
+    seen.help_data = help_reply.response.data if help_reply.HasField("response") else None
+    try:
+        reply = host.handle_request(UNKNOWN_OPERATION, "")
+        seen.unknown_operation = {"err_type": reply.err.err_type, "err_msg": reply.err.err_msg,
+                                  "has_response": reply.HasField("response")}
+    except Exception as error:  # noqa: BLE001
+        seen.unknown_operation = {"error": _error_text(error)}
+    _abuse(host, seen)
+    try:
+        host.backend("Cleanup", timeout=10)
+    except Exception as error:  # noqa: BLE001
+        seen.cleanup_error = _error_text(error)
+    try:
+        status = host.call("Health/Check", lambda: HealthStub(host.channel).Check(HealthCheckRequest(service="plugin")),
+                           timeout=5)
+        seen.serving_after_cleanup = f"health {status.status}"
+    except Exception as error:  # noqa: BLE001
+        seen.serving_after_cleanup = None if host.alive() else f"process gone: {_error_text(error)}"
+        if host.alive():
+            seen.serving_after_cleanup = f"alive but health check failed: {_error_text(error)}"
+    if host.alive():
+        seen.shutdown = host.shutdown()
+
+
+def _abuse(host: WireHost, seen: WireObservation) -> None:
+    seen.pid_before_abuse = host.pid
+    results = concurrent_requests(host, PARALLEL_REQUESTS)
+    answered = [r for r in results if not isinstance(r, BaseException)]
+    seen.abuse["parallel"] = {"sent": PARALLEL_REQUESTS, "answered": len(answered),
+                              "errors": sorted({_error_text(r) for r in results if isinstance(r, BaseException)})}
+    for label, kwargs in (("malformed_json", {"raw_data": "{not json"}),
+                          ("oversized", {"data": {"blob": "x" * OVERSIZED_BYTES}})):
+        if not host.alive():
+            break
+        try:
+            seen.abuse[label] = _reply_summary(host.handle_request("update", "vpc-abuse", **kwargs))
+        except Exception as error:  # noqa: BLE001
+            seen.abuse[label] = _error_text(error)
+    if host.alive():
+        cancelled_request(host)
+        seen.abuse["cancelled"] = "stream reset after 5 ms"
+    seen.alive_after_abuse = host.alive() and host.pid == seen.pid_before_abuse
+    for _ in range(LATENCY_SAMPLES if seen.alive_after_abuse else 0):
+        started = time.monotonic()
+        host.handle_request("read", "vpc-latency-probe")
+        seen.request_ms.append((time.monotonic() - started) * 1000)
+    try:
+        seen.rss_mb = round(psutil.Process(host.pid).memory_info().rss / 2**20, 2)
+    except (psutil.Error, TypeError):
+        pass
+
