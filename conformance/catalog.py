@@ -235,7 +235,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
         f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",
         ("serves_after_cleanup",),
-        depends_on=("PATH-007",),
+        depends_on=("SEC-001",),
         applies_to=BACKEND_TYPES,
     ),
     Requirement(

@@ -63,11 +63,9 @@ def dials_the_broker_with_mtls(session: CertifySession, evidence: Evidence) -> s
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
         raise Skip(f"the wire host could not connect: {seen.start_error}")
-    evidence["broker_connections"] = seen.broker_connected
-    expect(seen.setup_error is None, "Setup to return (after dialling the broker)", seen.setup_error or "")
-    expect(bool(seen.broker_connected), "a mutual-TLS connection to the brokered listener",
-           "no connection reached it")
-    expect(not seen.setup_err or "broker" not in seen.setup_err.lower() and "tls" not in seen.setup_err.lower()
-           and "certificate" not in seen.setup_err.lower(),
-           "the brokered connection to be established", f"Setup error {seen.setup_err!r}")
-    return "dialled the brokered listener with mutual TLS during Setup"
+    expect(seen.setup_error is None, "Setup to return", seen.setup_error or "")
+    accepted, established = seen.broker_connections or (0, 0)
+    evidence["broker_dials"] = {"accepted": accepted, "mutual_tls_established": established}
+    expect(established > 0, "a mutual-TLS connection to the brokered listener within 5 s of Setup",
+           f"{accepted} connection(s) accepted, none completed mutual TLS" if accepted else "no dial at all")
+    return f"dialled the brokered listener with mutual TLS ({established} connection(s))"

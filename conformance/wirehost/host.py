@@ -44,15 +44,24 @@ BASE62 = string.ascii_letters + string.digits
 
 
 class BrokerServer(Server):
-    """A grpclib server that counts the connections made to it (the plugin's broker dials)."""
+    """A grpclib server that counts the plugin's dials: accepted, and with mutual TLS completed."""
 
     def __init__(self, handlers) -> None:
         super().__init__(handlers)
-        self.connections = 0
+        self.accepted = 0
+        self.mtls_established = 0
 
     def _protocol_factory(self):  # grpclib's hook for each accepted connection
-        self.connections += 1
-        return super()._protocol_factory()
+        self.accepted += 1
+        protocol = super()._protocol_factory()
+        made = protocol.connection_made
+
+        def connection_made(transport) -> None:  # asyncio calls it only after the TLS handshake succeeded
+            self.mtls_established += 1
+            made(transport)
+
+        protocol.connection_made = connection_made
+        return protocol
 
 
 class HostError(Exception):
@@ -235,8 +244,9 @@ class WireHost:
                                                                      self.workdir))
         self._broker_servers.append(server)
 
-    def broker_connections(self) -> int:
-        return sum(server.connections for server in self._broker_servers)
+    def broker_connections(self) -> tuple[int, int]:
+        """(accepted, with mutual TLS established) over every brokered listener."""
+        return (sum(s.accepted for s in self._broker_servers), sum(s.mtls_established for s in self._broker_servers))
 
     def backend(self, method: str, request=None, timeout: float = RPC_TIMEOUT_S):
         stub = backend_grpc.BackendStub(self.channel)
@@ -311,8 +321,8 @@ async def _gather_requests(host: "WireHost", requests: list) -> list:
 
 def concurrent_requests(host: "WireHost", count: int, timeout: float = RPC_TIMEOUT_S) -> list:
     """count HandleRequest calls in flight at once; each result is a reply or the exception it raised."""
-    requests = [backend_pb2.Request(id=secrets.token_hex(8), operation="read", path=f"vpc-parallel/{i}",
-                                    data="null", mount_point="vpc/") for i in range(count)]
+    requests = [backend_pb2.Request(id=secrets.token_hex(8), operation="read", path="",
+                                    data="null", mount_point="vpc/") for _ in range(count)]
     started = time.monotonic()
     results = host.loop.run(_gather_requests(host, requests), timeout)
     host.transcript.append(RpcRecord(f"HandleRequest x{count} in parallel", (time.monotonic() - started) * 1000, "done"))
@@ -321,7 +331,7 @@ def concurrent_requests(host: "WireHost", count: int, timeout: float = RPC_TIMEO
 
 def cancelled_request(host: "WireHost", after_s: float = 0.005) -> None:
     """A request the host gives up on almost at once (the stream is reset), as a server does on client disconnect."""
-    request = backend_pb2.Request(id=secrets.token_hex(8), operation="read", path="vpc-cancelled", data="null",
+    request = backend_pb2.Request(id=secrets.token_hex(8), operation="read", path="", data="null",
                                   mount_point="vpc/")
 
     async def give_up() -> None:

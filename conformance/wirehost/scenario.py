@@ -27,6 +27,7 @@ PARALLEL_REQUESTS = 16
 OVERSIZED_BYTES = 8 * 1024 * 1024  # over grpc-go's 4 MiB default; hosts and the SDK allow 2 GiB
 UNKNOWN_OPERATION = "vpc-unknown-operation"
 LATENCY_SAMPLES = 30
+BROKER_DIAL_BOUND_S = 5.0  # go-plugin's broker waits 5 s for a connection (grpc_broker.go)
 
 
 @dataclass
@@ -35,7 +36,7 @@ class WireObservation:
     multiplexing: bool | None = None
     setup_err: str | None = None
     setup_error: str | None = None
-    broker_connected: bool | None = None
+    broker_connections: tuple[int, int] | None = None  # (accepted, mutual TLS established)
     type: int | None = None
     special_paths: dict[str, list[str]] | None = None
     initialize_error: str | None = None
@@ -91,7 +92,7 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation) -> None:
         seen.setup_error = _error_text(error)
         return
     seen.setup_err = facts["setup_err"]
-    seen.broker_connected = host.broker_connections() > 0
+    seen.broker_connections = _await_broker(host)
     if seen.setup_err:
         return
     seen.type = facts["type"]
@@ -137,7 +138,7 @@ def _abuse(host: WireHost, seen: WireObservation) -> None:
         if not host.alive():
             break
         try:
-            seen.abuse[label] = _reply_summary(host.handle_request("update", "vpc-abuse", **kwargs))
+            seen.abuse[label] = _reply_summary(host.handle_request("update", "", **kwargs))
         except Exception as error:  # noqa: BLE001
             seen.abuse[label] = _error_text(error)
     if host.alive():
@@ -146,10 +147,18 @@ def _abuse(host: WireHost, seen: WireObservation) -> None:
     seen.alive_after_abuse = host.alive() and host.pid == seen.pid_before_abuse
     for _ in range(LATENCY_SAMPLES if seen.alive_after_abuse else 0):
         started = time.monotonic()
-        host.handle_request("read", "vpc-latency-probe")
+        host.handle_request("read", "")
         seen.request_ms.append((time.monotonic() - started) * 1000)
     try:
         seen.rss_mb = round(psutil.Process(host.pid).memory_info().rss / 2**20, 2)
     except (psutil.Error, TypeError):
         pass
 
+
+
+def _await_broker(host: WireHost, bound_s: float = BROKER_DIAL_BOUND_S) -> tuple[int, int]:
+    """go-plugin gives a broker dial 5 s; wait that long at most for an established connection."""
+    deadline = time.monotonic() + bound_s
+    while host.broker_connections()[1] == 0 and time.monotonic() < deadline and host.alive():
+        time.sleep(0.01)
+    return host.broker_connections()

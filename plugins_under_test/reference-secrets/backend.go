@@ -33,12 +33,17 @@ func Factory(ctx context.Context, conf *logical.BackendConfig) (logical.Backend,
 
 func newBackend() *backend {
 	b := &backend{}
+	backendType := logical.TypeLogical
+	if mutation.backendType != logical.TypeUnknown {
+		backendType = mutation.backendType
+	}
 	b.Backend = &framework.Backend{
 		Help:           strings.TrimSpace(backendHelp),
-		BackendType:    logical.TypeLogical,
+		BackendType:    backendType,
 		RunningVersion: version,
+		Clean:          mutation.clean,
 		PathsSpecial: &logical.Paths{
-			SealWrapStorage: []string{"config"},
+			SealWrapStorage: append([]string{"config"}, mutation.extraSealWrapPaths...),
 		},
 		Paths: framework.PathAppend(
 			[]*framework.Path{pathConfig(b)},

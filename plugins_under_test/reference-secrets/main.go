@@ -25,4 +25,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "reference-secrets:", err)
 		os.Exit(1)
 	}
+	mutation.afterServe()
 }

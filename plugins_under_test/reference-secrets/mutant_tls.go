@@ -1,4 +1,4 @@
-//go:build mutant_tls_no_client_auth || mutant_tls_any_client_cert || mutant_tls_other_cert || mutant_tls_rejects_host
+//go:build mutant_tls_no_client_auth || mutant_tls_any_client_cert || mutant_tls_other_cert || mutant_tls_rejects_host || mutant_tls_broker_untrusting
 
 package main
 
@@ -50,14 +50,15 @@ func hostPool() *x509.CertPool {
 }
 
 // useTLS serves with cert, verifying clients as clientAuth/clientCAs say, and
-// announces the announced certificate in handshake field 6.
-func useTLS(served tls.Certificate, announced []byte, clientAuth tls.ClientAuthType, clientCAs *x509.CertPool) {
+// announces the announced certificate in handshake field 6. rootCAs is what it
+// trusts when it dials the host's broker.
+func useTLS(served tls.Certificate, announced []byte, clientAuth tls.ClientAuthType, clientCAs, rootCAs *x509.CertPool) {
 	mutation.tlsProvider = func() (*tls.Config, error) {
 		return &tls.Config{
 			Certificates: []tls.Certificate{served},
 			ClientAuth:   clientAuth,
 			ClientCAs:    clientCAs,
-			RootCAs:      hostPool(), // for dialing the host's broker
+			RootCAs:      rootCAs,
 			ServerName:   "localhost",
 			MinVersion:   tls.VersionTLS12,
 		}, nil

@@ -7,5 +7,5 @@ import "crypto/tls"
 // Breaks TLS-003 (and so TLS-004): asks no client certificate at all.
 func init() {
 	cert := selfSigned()
-	useTLS(cert, cert.Certificate[0], tls.NoClientCert, nil)
+	useTLS(cert, cert.Certificate[0], tls.NoClientCert, nil, hostPool())
 }

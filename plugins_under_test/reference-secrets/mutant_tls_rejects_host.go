@@ -13,5 +13,5 @@ func init() {
 	own := x509.NewCertPool()
 	parsed, _ := x509.ParseCertificate(selfSigned().Certificate[0])
 	own.AddCert(parsed)
-	useTLS(cert, cert.Certificate[0], tls.RequireAndVerifyClientCert, own)
+	useTLS(cert, cert.Certificate[0], tls.RequireAndVerifyClientCert, own, hostPool())
 }

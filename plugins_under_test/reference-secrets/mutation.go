@@ -20,6 +20,15 @@ var mutation = struct {
 	factoryError error
 	// handleRequest, when set, answers requests instead of the framework.
 	handleRequest func(b *backend, ctx context.Context, req *logical.Request) (*logical.Response, error)
+	// afterServe runs when go-plugin's Serve has returned (after Shutdown).
+	afterServe func()
+	// backendType, when set, is the type the backend reports.
+	backendType logical.BackendType
+	// extraSealWrapPaths are added to the backend's special paths.
+	extraSealWrapPaths []string
+	// clean, when set, runs on Cleanup.
+	clean func(ctx context.Context)
 }{
 	beforeServe: func() {},
+	afterServe:  func() {},
 }
