@@ -60,12 +60,27 @@ func (b *backend) credsIssue(ctx context.Context, req *logical.Request, d *frame
 		map[string]interface{}{"username": username, "password": password},
 		map[string]interface{}{"username": username, "role": roleName},
 	)
-	resp.Secret.TTL = r.TTL
-	resp.Secret.MaxTTL = r.MaxTTL
+	resp.Secret.TTL, resp.Secret.MaxTTL = b.leaseBounds(r)
 	resp.Secret.Renewable = true
+	// Never log the password.
+	b.Logger().Debug("issued credential", "username", username, "role", roleName)
 	return resp, nil
 }
 
+// leaseBounds are the role's ttl and max_ttl, each falling back to the mount's
+// (or the system's) default when the role leaves it at zero.
+func (b *backend) leaseBounds(r *role) (ttl, maxTTL time.Duration) {
+	ttl, maxTTL = r.TTL, r.MaxTTL
+	if ttl == 0 {
+		ttl = b.System().DefaultLeaseTTL()
+	}
+	if maxTTL == 0 {
+		maxTTL = b.System().MaxLeaseTTL()
+	}
+	return ttl, maxTTL
+}
+
+// randomString draws length characters from an unambiguous alphabet with crypto/rand.
 func randomString(length int) (string, error) {
 	out := make([]byte, length)
 	limit := big.NewInt(int64(len(passwordAlphabet)))

@@ -31,7 +31,8 @@ func pathIssued(b *backend) []*framework.Path {
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ListOperation: &framework.PathOperation{Callback: b.issuedList, Summary: "List active credentials."},
 			},
-			HelpSynopsis: "List the usernames of credentials that are still active (not revoked).",
+			HelpSynopsis:    "List the usernames of credentials that are still active.",
+			HelpDescription: "Lists the usernames of issued credentials whose lease has not been revoked; a revoked credential drops out of this list.",
 		},
 		{
 			Pattern: "issued/" + framework.MatchAllRegex("username"),
@@ -41,7 +42,8 @@ func pathIssued(b *backend) []*framework.Path {
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ReadOperation: &framework.PathOperation{Callback: b.issuedRead, Summary: "Read an issued credential's record."},
 			},
-			HelpSynopsis: "Read the status (active or revoked) and renewal count of an issued credential.",
+			HelpSynopsis:    "Read the record of an issued credential.",
+			HelpDescription: "Returns the role, status (active or revoked), number of renewals, issued_at and, once revoked, revoked_at of a credential. The password is never stored.",
 		},
 	}
 }

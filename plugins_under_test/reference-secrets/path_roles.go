@@ -23,7 +23,8 @@ func pathRoles(b *backend) []*framework.Path {
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ListOperation: &framework.PathOperation{Callback: b.rolesList, Summary: "List role names."},
 			},
-			HelpSynopsis: "List the roles.",
+			HelpSynopsis:    "List the roles.",
+			HelpDescription: "Lists the names of the roles defined at roles/<name>.",
 		},
 		{
 			Pattern: "roles/" + framework.GenericNameRegex("name"),

@@ -36,7 +36,7 @@ func internalString(req *logical.Request, key string) (string, error) {
 }
 
 // credsRenew extends the lease within the role's bounds and counts the renewal.
-func (b *backend) credsRenew(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
+func (b *backend) credsRenew(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 	username, err := internalString(req, "username")
 	if err != nil {
 		return nil, err
@@ -63,10 +63,10 @@ func (b *backend) credsRenew(ctx context.Context, req *logical.Request, _ *frame
 	if err := putIssued(ctx, req.Storage, username, record); err != nil {
 		return nil, err
 	}
-	resp := &logical.Response{Secret: req.Secret}
-	resp.Secret.TTL = r.TTL
-	resp.Secret.MaxTTL = r.MaxTTL
-	return resp, nil
+	b.Logger().Debug("renewed credential", "username", username, "role", roleName, "renewals", record.Renewals)
+	// The server caps the new TTL by the requested increment, the mount and the max TTL.
+	ttl, maxTTL := b.leaseBounds(r)
+	return framework.LeaseExtend(ttl, maxTTL, b.System())(ctx, req, d)
 }
 
 // credsRevoke marks the credential revoked; revoking twice, or a credential already gone, succeeds.
@@ -81,5 +81,9 @@ func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *fram
 	}
 	record.Status = statusRevoked
 	record.RevokedAt = time.Now().UTC()
-	return nil, putIssued(ctx, req.Storage, username, record)
+	if err := putIssued(ctx, req.Storage, username, record); err != nil {
+		return nil, err
+	}
+	b.Logger().Debug("revoked credential", "username", username, "role", record.Role)
+	return nil, nil
 }
