@@ -14,12 +14,16 @@ class LoopThread:
         self._thread.start()
 
     def run(self, coroutine: Awaitable[Any], timeout: float) -> Any:
-        """Run a coroutine on the loop; TimeoutError (and the coroutine cancelled) past the bound."""
-        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coroutine, timeout), self.loop)
+        """Run a coroutine on the loop; TimeoutError (and the coroutine cancelled) past the bound.
+
+        The bound is kept on this side (no asyncio.wait_for task on the loop's side): one
+        task less per call is a third of the host's overhead per RPC (bench/bench_wire.py).
+        """
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
-            return future.result(timeout + 1.0)
+            return future.result(timeout)
         except TimeoutError:
-            future.cancel()
+            future.cancel()  # cancels the coroutine on the loop too
             raise
 
     def close(self) -> None:

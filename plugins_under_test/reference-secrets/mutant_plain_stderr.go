@@ -10,7 +10,7 @@ import (
 // Breaks HS-011: logs a plain line to stderr, which the host can only file at DEBUG.
 func init() {
 	mutation.beforeServe = func() {
-		if os.Getenv("VAULT_BACKEND_PLUGIN") != "" {
+		if startedByHost() {
 			fmt.Fprintln(os.Stderr, "reference-secrets is starting up")
 		}
 	}

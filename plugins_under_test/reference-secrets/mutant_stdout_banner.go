@@ -2,16 +2,13 @@
 
 package main
 
-import (
-	"fmt"
-	"os"
-)
+import "fmt"
 
 // Breaks HS-003: prints a banner on stdout before the handshake line (only when it
 // goes on to serve, so that without the cookie it still refuses cleanly).
 func init() {
 	mutation.beforeServe = func() {
-		if os.Getenv("VAULT_BACKEND_PLUGIN") != "" {
+		if startedByHost() {
 			fmt.Println("reference-secrets starting")
 		}
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"os"
 
 	"github.com/hashicorp/vault/sdk/logical"
+	"github.com/hashicorp/vault/sdk/plugin"
 )
 
 // mutation holds the points where a mutant (mutant_*.go, selected by a build tag)
@@ -31,4 +33,10 @@ var mutation = struct {
 }{
 	beforeServe: func() {},
 	afterServe:  func() {},
+}
+
+// startedByHost tells whether the magic cookie a Vault/OpenBao host sets is present,
+// so that a mutant can misbehave only where the reference would go on to serve.
+func startedByHost() bool {
+	return os.Getenv(plugin.HandshakeConfig.MagicCookieKey) == plugin.HandshakeConfig.MagicCookieValue
 }

@@ -1,0 +1,58 @@
+"""--runtime wire: the suite's own host certifies the reference plugin, with no server."""
+
+import pytest
+
+from conftest import assert_nothing_left
+
+
+@pytest.fixture(scope="module")
+def wire_run(tmp_path_factory, reference_secrets):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from conftest import REPO, CliRun
+
+    private_tmp = Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp"))
+    report_dir = tmp_path_factory.mktemp("wire") / "report"
+    completed = subprocess.run(
+        [sys.executable, "-m", "conformance", "certify", str(reference_secrets), "--type", "secret",
+         "--runtime", "wire", "--report-dir", str(report_dir)],
+        cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)}, capture_output=True, text=True, timeout=300)
+    yield CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
+    shutil.rmtree(private_tmp, ignore_errors=True)
+
+
+def test_wire_run_is_conformant_without_a_server(wire_run):
+    assert wire_run.returncode == 0, wire_run.stdout + wire_run.stderr
+    report = wire_run.report
+    assert report["server"] == {"kind": "none", "version": None, "runtime": "wire"}
+    assert report["summary"]["verdict"] == "conformant"
+    for result in report["results"]:
+        if result["outcome"] == "skipped":
+            assert "needs a real server" in result["message"], result
+        else:
+            assert result["outcome"] == "passed", result
+
+
+def test_wire_run_passes_fifteen_handshake_and_tls_requirements_with_evidence(wire_run):
+    passed = [r for r in wire_run.report["results"]
+              if r["area"] in ("handshake", "tls") and r["outcome"] == "passed"]
+    assert len(passed) >= 15
+    assert all(r["evidence"] for r in passed)
+
+
+def test_wire_evidence_has_the_rpc_transcript_and_certificate(wire_run):
+    results = {r["id"]: r for r in wire_run.report["results"]}
+    transcript = results["PATH-007"]["evidence"]["wire_transcript"]
+    assert transcript[0].startswith("MultiplexingSupport") and any(t.startswith("Setup ok") for t in transcript)
+    assert results["HS-008"]["evidence"]["server_certificate"]["key_type"].startswith("ECDSA")
+    metrics = wire_run.report["metrics"]
+    assert all(isinstance(metrics[k], (int, float)) for k in metrics), metrics
+
+
+def test_wire_run_leaves_nothing(wire_run):
+    assert_nothing_left(wire_run)
