@@ -231,11 +231,27 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "PATH-008", Level.MUST,
+        "State the plugin writes MUST go to the host's storage through the broker, and reads MUST come back from it (a plugin restarted on the same storage sees it).",
+        f"{BAO} sdk/plugin/grpc_storage.go (storage over the broker), builtin/plugin/v5/backend.go (relaunch on existing storage)",
+        ("state_round_trips_through_storage",),
+        depends_on=("SEC-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SEC-002", Level.MUST,
+        "When the host's storage fails or is slow, the plugin MUST answer the request (with an error if need be), never crash or hang.",
+        f"{BAO} sdk/plugin/grpc_storage.go (errors travel in reply err strings), vault/request_handling.go",
+        ("survives_storage_faults",),
+        depends_on=("PATH-008",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-001", Level.MUST,
         "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
         f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",
         ("serves_after_cleanup",),
-        depends_on=("SEC-001",),
+        depends_on=("PATH-007",),
         applies_to=BACKEND_TYPES,
     ),
     Requirement(

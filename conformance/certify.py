@@ -54,7 +54,7 @@ class CertifyOutcome:
     report: dict
 
 
-def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, str | None]:
+def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, str | None, tuple]:
     manifest = load_manifest(options.manifest) if options.manifest else None
     raw_binary = options.binary or (manifest.binary if manifest else None)
     if raw_binary is None:
@@ -67,7 +67,7 @@ def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, st
     binary = PluginBinary.inspect(raw_binary)
     name = options.name or (manifest.name if manifest else None) or binary.path.name
     version = options.plugin_version or (manifest.version if manifest else None)
-    return binary, plugin_type, name, version
+    return binary, plugin_type, name, version, manifest.exercise if manifest else ()
 
 
 def _resolve_runtime(options: CertifyOptions) -> str:
@@ -115,7 +115,7 @@ def regressions(baseline: dict, results) -> list[str]:
 def certify(options: CertifyOptions) -> CertifyOutcome:
     if options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    binary, plugin_type, name, version = _resolve_plugin(options)
+    binary, plugin_type, name, version, exercise = _resolve_plugin(options)
     runtime = _resolve_runtime(options)
     selection = select(options.level, options.keyword)
     baseline = _load_baseline(options.baseline)
@@ -127,7 +127,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     clock = time.monotonic()
     redactor = Redactor()
     session = CertifySession(binary=binary, plugin_type=plugin_type, name=name, plugin_version=version,
-                             server_kind=options.server,
+                             exercise=exercise, server_kind=options.server,
                              server_version=server_binary.version if server_binary else "2.7.2")
     with contextlib.ExitStack() as stack:
         stack.callback(session.close)

@@ -6,6 +6,14 @@
     name = "reference-secrets"            # optional, default: the binary's file name
     version = "v0.1.0"                    # optional: registered version
 
+    [[exercise]]                          # optional: requests that write and read state,
+    operation = "update"                  # replayed over the wire (storage round trip,
+    path = "config"                       # storage faults); the last read-type one is
+    data = { username_prefix = "vpc" }    # the read-back
+    [[exercise]]
+    operation = "read"
+    path = "config"
+
     [expect]                              # read by the self-tests, ignored by certify
     verdict = "conformant"
     failing = []
@@ -22,6 +30,8 @@ from conformance.errors import UsageError
 
 PLUGIN_KEYS = {"binary", "type", "name", "version"}
 EXPECT_KEYS = {"verdict", "failing"}
+EXERCISE_KEYS = {"operation", "path", "data"}
+READ_OPERATIONS = {"read", "list"}
 VERDICTS = {"conformant", "non-conformant"}
 
 
@@ -32,6 +42,13 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class ExerciseRequest:
+    operation: str
+    path: str
+    data: dict | None = None
+
+
+@dataclass(frozen=True)
 class Manifest:
     path: Path
     binary: Path | None
@@ -39,6 +56,7 @@ class Manifest:
     name: str | None
     version: str | None
     expect: Expectation | None = field(default=None)
+    exercise: tuple[ExerciseRequest, ...] = ()
 
 
 def load_manifest(raw_path: str | Path) -> Manifest:
@@ -49,7 +67,7 @@ def load_manifest(raw_path: str | Path) -> Manifest:
         raise UsageError(f"cannot read manifest {path}: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"invalid manifest {path}: {error}") from None
-    unknown = set(document) - {"plugin", "expect"}
+    unknown = set(document) - {"plugin", "expect", "exercise"}
     if unknown:
         raise UsageError(f"invalid manifest {path}: unknown table(s) {sorted(unknown)}")
     plugin = document.get("plugin", {})
@@ -64,7 +82,23 @@ def load_manifest(raw_path: str | Path) -> Manifest:
     return Manifest(
         path=path, binary=binary, plugin_type=plugin.get("type"), name=plugin.get("name"),
         version=plugin.get("version"), expect=_expectation(path, document.get("expect")),
+        exercise=_exercise(path, document.get("exercise", [])),
     )
+
+
+def _exercise(path: Path, table) -> tuple[ExerciseRequest, ...]:
+    if not isinstance(table, list) or not all(isinstance(item, dict) for item in table):
+        raise UsageError(f"invalid manifest {path}: [[exercise]] must be an array of tables")
+    requests = []
+    for item in table:
+        if set(item) - EXERCISE_KEYS or not isinstance(item.get("operation"), str) or not isinstance(item.get("path"), str):
+            raise UsageError(f"invalid manifest {path}: each [[exercise]] needs operation and path (and optional data)")
+        if "data" in item and not isinstance(item["data"], dict):
+            raise UsageError(f"invalid manifest {path}: exercise data must be a table")
+        requests.append(ExerciseRequest(item["operation"], item["path"], item.get("data")))
+    if requests and not any(r.operation in READ_OPERATIONS for r in requests):
+        raise UsageError(f"invalid manifest {path}: [[exercise]] needs a read or list request to read back")
+    return tuple(requests)
 
 
 def _expectation(path: Path, table) -> Expectation | None:

@@ -57,6 +57,7 @@ class CertifySession:
     plugin_type: str
     name: str
     plugin_version: str | None = None
+    exercise: tuple = ()  # manifest [[exercise]] requests
     server: ServerProcess | None = None
     server_kind: str = "openbao"
     server_version: str = "2.7.2"
@@ -152,7 +153,7 @@ class CertifySession:
         """The whole lifecycle played by the suite's own host, once."""
         with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
                       handshake_timeout_s=self.handshake_timeout_s) as host:
-            observation = play(host, self.plugin_type)
+            observation = play(host, self.plugin_type, self.exercise)
             self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
                                    f"{host.plugin.stderr_text if host.plugin else ''}\n")
         return observation

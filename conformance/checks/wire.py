@@ -85,6 +85,8 @@ def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
 @check
 def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
     seen = _seen(session, evidence)
+    if seen.died_before_cleanup:
+        raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
     evidence["cleanup_error"] = seen.cleanup_error
     evidence["after_cleanup"] = seen.serving_after_cleanup
     expect(seen.cleanup_error is None, "an answer to Cleanup", seen.cleanup_error or "")
@@ -113,3 +115,36 @@ def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> st
     evidence["exit_code"] = result.exit_code
     expect(result.exit_code == 0, "exit status 0", f"exit status {result.exit_code}")
     return "exit status 0"
+
+
+def _exercise(session: CertifySession, evidence: Evidence) -> dict:
+    seen = _seen(session, evidence)
+    if seen.exercise is None:
+        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
+    evidence["exercise"] = seen.exercise
+    return seen.exercise
+
+
+@check
+def state_round_trips_through_storage(session: CertifySession, evidence: Evidence) -> str:
+    exercise = _exercise(session, evidence)
+    writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
+    read_back = [r for r in exercise["requests"] if r["request"].split()[0] in ("read", "list")][-1]
+    reads = [c for c in read_back["storage_calls"] if c.startswith(("Get", "List"))]
+    expect(bool(writes), "writes to reach the host's storage through the broker", "no Put or Delete arrived")
+    expect(read_back["answer"] == "response", f"an answer to {read_back['request']!r}", read_back["answer"])
+    expect(bool(reads), f"{read_back['request']!r} to read from the host's storage", "no Get or List arrived")
+    return f"{len(writes)} write(s) and {len(reads)} read(s) through the broker"
+
+
+@check
+def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
+    exercise = _exercise(session, evidence)
+    failing, slow = exercise["failing_storage"], exercise["slow_storage"]
+    expect(failing is not None and not failing["answer"].startswith(("StreamTerminatedError", "TIMEOUT", "TimeoutError")),
+           "an answer while storage fails", failing["answer"] if failing else "the plugin was gone")
+    expect(slow is not None and not slow["answer"].startswith(("StreamTerminatedError", "TIMEOUT", "TimeoutError")),
+           "an answer while storage is slow", slow["answer"] if slow else "the plugin was gone")
+    expect(bool(exercise["alive_after_faults"]), "the same plugin process after the storage faults",
+           "the process died or changed")
+    return f"failing storage: {failing['answer']}; slow storage: answered in {slow['elapsed_ms']:.0f} ms"

@@ -9,6 +9,7 @@ A step that cannot run (the one before failed) leaves its fact None.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from grpclib import GRPCError
 from grpclib.health.v1.health_grpc import HealthStub
 from grpclib.health.v1.health_pb2 import HealthCheckRequest
 
+from conformance.wire import backend_pb2
 from conformance.wirehost.host import (
     HostError, ShutdownResult, WireHost, cancelled_request, concurrent_requests,
 )
@@ -53,6 +55,8 @@ class WireObservation:
     storage_calls: list[str] = field(default_factory=list)
     request_ms: list[float] = field(default_factory=list)
     rss_mb: float | None = None
+    exercise: dict[str, Any] | None = None  # None: the manifest gave no [[exercise]] requests
+    died_before_cleanup: str | None = None  # the step the plugin did not survive
 
 
 def _error_text(error: BaseException) -> str:
@@ -69,17 +73,17 @@ def _reply_summary(result) -> str:
     return "response"
 
 
-def play(host: WireHost, plugin_type: str) -> WireObservation:
+def play(host: WireHost, plugin_type: str, exercise: tuple = ()) -> WireObservation:
     seen = WireObservation()
     try:
-        _play(host, plugin_type, seen)
+        _play(host, plugin_type, seen, exercise)
     finally:
         seen.transcript = [r.as_evidence() for r in host.transcript]
         seen.storage_calls = list(host.storage.calls)
     return seen
 
 
-def _play(host: WireHost, plugin_type: str, seen: WireObservation) -> None:
+def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tuple) -> None:
     try:
         host.start()
     except (HostError, GRPCError, OSError, TimeoutError) as error:
@@ -111,6 +115,11 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation) -> None:
     except Exception as error:  # noqa: BLE001
         seen.unknown_operation = {"error": _error_text(error)}
     _abuse(host, seen)
+    if exercise and seen.alive_after_abuse:
+        seen.exercise = _exercise(host, exercise)
+    if not host.alive():
+        seen.died_before_cleanup = "storage faults" if seen.alive_after_abuse else "request abuse"
+        return
     try:
         host.backend("Cleanup", timeout=10)
     except Exception as error:  # noqa: BLE001
@@ -162,3 +171,45 @@ def _await_broker(host: WireHost, bound_s: float = BROKER_DIAL_BOUND_S) -> tuple
     while host.broker_connections()[1] == 0 and time.monotonic() < deadline and host.alive():
         time.sleep(0.01)
     return host.broker_connections()
+
+
+STORAGE_FAILURE = "vpc: injected storage failure"
+SLOW_STORAGE_S = 1.0
+
+
+def _send(host: WireHost, request) -> dict[str, Any]:
+    """One exercise request as a server sends it: an existence check first for writes."""
+    operation = request.operation
+    if operation in ("create", "update"):
+        check = host.backend("HandleExistenceCheck", _existence_args(request))
+        operation = "create" if check.check_found and not check.exists else "update"
+    calls_before = len(host.storage.calls)
+    started = time.monotonic()
+    try:
+        reply = host.handle_request(operation, request.path, request.data)
+        summary = _reply_summary(reply)
+    except Exception as error:  # noqa: BLE001
+        summary = _error_text(error)
+    return {"request": f"{operation} {request.path}", "answer": summary,
+            "elapsed_ms": round((time.monotonic() - started) * 1000, 2),
+            "storage_calls": host.storage.calls[calls_before:]}
+
+
+def _existence_args(request):
+    return backend_pb2.HandleExistenceCheckArgs(request=backend_pb2.Request(
+        operation=request.operation, path=request.path, data=json.dumps(request.data), mount_point="vpc/"))
+
+
+def _exercise(host: WireHost, requests: tuple) -> dict[str, Any]:
+    """Replay the manifest's requests, then read back with failing and with slow storage."""
+    pid = host.pid
+    facts: dict[str, Any] = {"requests": [_send(host, r) for r in requests]}
+    read_back = [r for r in requests if r.operation in ("read", "list")][-1]
+    host.storage.faults.error = STORAGE_FAILURE
+    facts["failing_storage"] = _send(host, read_back) if host.alive() else None
+    host.storage.faults.error = None
+    host.storage.faults.delay_s = SLOW_STORAGE_S
+    facts["slow_storage"] = _send(host, read_back) if host.alive() else None
+    host.storage.faults.delay_s = 0.0
+    facts["alive_after_faults"] = host.alive() and host.pid == pid
+    return facts

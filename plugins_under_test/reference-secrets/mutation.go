@@ -30,6 +30,10 @@ var mutation = struct {
 	extraSealWrapPaths []string
 	// clean, when set, runs on Cleanup.
 	clean func(ctx context.Context)
+	// memoryConfig keeps the configuration in process memory instead of storage.
+	memoryConfig bool
+	// panicOnStorageError turns a failed storage read into a crash.
+	panicOnStorageError bool
 }{
 	beforeServe: func() {},
 	afterServe:  func() {},

@@ -38,8 +38,17 @@ func pathConfig(b *backend) *framework.Path {
 	}
 }
 
+// memoryConfig is where mutant-memory-state keeps its configuration (the reference never uses it).
+var memoryConfig *engineConfig
+
 func readConfig(ctx context.Context, s logical.Storage) (*engineConfig, error) {
+	if mutation.memoryConfig {
+		return memoryConfig, nil
+	}
 	entry, err := s.Get(ctx, configKey)
+	if err != nil && mutation.panicOnStorageError {
+		panic(err)
+	}
 	if err != nil || entry == nil {
 		return nil, err
 	}
@@ -82,6 +91,10 @@ func (b *backend) configWrite(ctx context.Context, req *logical.Request, d *fram
 	}
 	if config.PasswordLength < 16 || config.PasswordLength > 128 {
 		return logical.ErrorResponse(fmt.Sprintf("password_length must be between 16 and 128, got %d", config.PasswordLength)), nil
+	}
+	if mutation.memoryConfig {
+		memoryConfig = config
+		return nil, nil
 	}
 	entry, err := logical.StorageEntryJSON(configKey, config)
 	if err != nil {
