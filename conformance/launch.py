@@ -7,13 +7,14 @@ blocks on a full pipe), and every wait takes a bound.
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
+
+from conformance.processes import signal_group, spawn
 
 MAX_CAPTURE = 256 * 1024
 STOP_GRACE_S = 2.0  # go-plugin's Kill waits 2 s before SIGKILL
@@ -32,7 +33,11 @@ class PluginProcess:
         self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> "PluginProcess":
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # interrupted while starting: stop what did start
+            self.stop()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -43,14 +48,13 @@ class PluginProcess:
         return self.process.pid if self.process else None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [str(Path(self.binary).resolve())],
             env=self.env,
             cwd=self.cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            start_new_session=True,
         )
         self.started_at = time.monotonic()
         for target, stream in ((self._read_stdout, self.process.stdout), (self._read_stderr, self.process.stderr)):
@@ -97,12 +101,12 @@ class PluginProcess:
         if self.process is None:
             return None
         if self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
+            signal_group(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=STOP_GRACE_S)
             except subprocess.TimeoutExpired:
                 pass
-        _signal_group(self.process.pid, signal.SIGKILL)  # also children left behind by the plugin
+        signal_group(self.process.pid, signal.SIGKILL)  # also children left behind by the plugin
         code = self.process.wait(timeout=5)
         for thread in self._threads:
             thread.join(timeout=2)
@@ -111,9 +115,3 @@ class PluginProcess:
                 stream.close()
         return code
 
-
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

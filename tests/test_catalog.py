@@ -54,3 +54,9 @@ def test_requirements_json_lists_every_requirement():
     assert [r["id"] for r in rows] == [r.id for r in REQUIREMENTS]
     for row in rows:
         assert {"id", "level", "area", "title", "source"} <= set(row)
+
+
+def test_readme_lists_every_requirement():
+    readme = (REPO / "README.md").read_text()
+    missing = [r.id for r in REQUIREMENTS if f"| {r.id} |" not in readme]
+    assert missing == [], "README's requirement table is missing these"

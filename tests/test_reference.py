@@ -37,7 +37,9 @@ def test_reference_is_conformant(reference_run):
     report = reference_run.report
     assert report["summary"]["verdict"] == "conformant"
     not_passed = {r["id"]: r["message"] for r in report["results"] if r["outcome"] != "passed"}
-    assert not_passed == {}, not_passed
+    # Without a manifest nothing says which requests write state: those two are skipped, saying so.
+    assert set(not_passed) == {"PATH-008", "SEC-002"}, not_passed
+    assert "[[exercise]]" in not_passed["PATH-008"] and "PATH-008" in not_passed["SEC-002"]
 
 
 def test_report_follows_the_contract(reference_run):
@@ -49,7 +51,8 @@ def test_report_follows_the_contract(reference_run):
     summary = report["summary"]
     assert summary["total"] == len(REQUIREMENTS) == summary["passed"] + summary["failed"] + summary["skipped"] + summary["errors"]
     for result in report["results"]:
-        assert result["evidence"], f"{result['id']} passed without evidence"
+        if result["outcome"] == "passed":
+            assert result["evidence"], f"{result['id']} passed without evidence"
     for key in ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "shutdown_ms", "plugin_rss_mb"):
         assert isinstance(report["metrics"][key], (int, float)) and report["metrics"][key] > 0, key
 

@@ -58,7 +58,7 @@ def upstream(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("upstream")
     (tmp / "sdk").symlink_to(module_dir("github.com/hashicorp/vault/sdk"))
     go_plugin = module_dir("github.com/hashicorp/go-plugin")
-    vault_files = ["sdk/plugin/pb/backend.proto", "sdk/helper/pluginutil/multiplexing.proto",
+    vault_files = ["sdk/plugin/pb/backend.proto", "sdk/helper/pluginutil/multiplexing.proto", "sdk/logical/observation.proto",
                    "sdk/logical/version.proto", "sdk/database/dbplugin/v5/proto/database.proto"]
     plugin_files = [f"internal/plugin/{n}.proto" for n in ("grpc_broker", "grpc_controller", "grpc_stdio")]
     vault = index(descriptor_set([tmp], vault_files, tmp / "vault.pb"))

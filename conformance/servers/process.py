@@ -7,7 +7,6 @@ inherit the group and TMPDIR) and their sockets go with it when it stops.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -24,6 +23,7 @@ from hvac.adapters import RawAdapter
 
 from conformance.errors import InfrastructureError
 from conformance.plugin_env import base_environment
+from conformance.processes import signal_group, spawn
 from conformance.servers.locate import ServerBinary
 from conformance.tempdirs import short_tempdir
 
@@ -112,14 +112,13 @@ class ServerProcess:
             "-log-level=debug",
         ]
         self._log_handle = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
+        self.process = spawn(
             command,
             env=base_environment(self.tempdir),
             cwd=self.tempdir,
             stdin=subprocess.DEVNULL,
             stdout=self._log_handle,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         self.client = hvac.Client(url=self.address, token=self.root_token, timeout=REQUEST_TIMEOUT_S, adapter=RawAdapter)
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
@@ -183,12 +182,12 @@ class ServerProcess:
         """SIGTERM (the server tears its plugins down), then SIGKILL the group; remove every file."""
         if self.process is not None:
             if self.process.poll() is None:
-                _signal_group(self.process.pid, signal.SIGTERM)
+                signal_group(self.process.pid, signal.SIGTERM)
                 try:
                     self.process.wait(timeout=STOP_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
                     pass
-            _signal_group(self.process.pid, signal.SIGKILL)  # plugins share the server's group
+            signal_group(self.process.pid, signal.SIGKILL)  # plugins share the server's group
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -202,9 +201,3 @@ class ServerProcess:
             self.final_log = self.log_text()
             shutil.rmtree(self.tempdir, ignore_errors=True)
 
-
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
