@@ -211,5 +211,12 @@ def _exercise(host: WireHost, requests: tuple) -> dict[str, Any]:
     host.storage.faults.delay_s = SLOW_STORAGE_S
     facts["slow_storage"] = _send(host, read_back) if host.alive() else None
     host.storage.faults.delay_s = 0.0
+    if host.alive() and facts["requests"]:
+        written = requests[0].path
+        try:  # what a standby does when storage changes under it: the reply carries nothing
+            host.backend("InvalidateKey", backend_pb2.InvalidateKeyArgs(key=written), timeout=5)
+            facts["invalidate_key"] = f"InvalidateKey {written}: answered"
+        except Exception as error:  # noqa: BLE001
+            facts["invalidate_key"] = f"InvalidateKey {written}: {_error_text(error)}"
     facts["alive_after_faults"] = host.alive() and host.pid == pid
     return facts

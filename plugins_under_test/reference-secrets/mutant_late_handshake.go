@@ -12,7 +12,7 @@ import (
 // 60 s start timeout before it prints its handshake line.
 func init() {
 	mutation.beforeServe = func() {
-		if os.Getenv("VAULT_BACKEND_PLUGIN") != "" && strings.Contains(os.Getenv("PLUGIN_PROTOCOL_VERSIONS"), "5") {
+		if startedByHost() && strings.Contains(os.Getenv("PLUGIN_PROTOCOL_VERSIONS"), "5") {
 			time.Sleep(62 * time.Second)
 		}
 	}
