@@ -97,3 +97,14 @@ def processes_under(directory: Path) -> list[str]:
 def assert_nothing_left(run: CliRun) -> None:
     assert list(run.tmpdir.iterdir()) == [], f"left behind in TMPDIR: {list(run.tmpdir.iterdir())}"
     assert processes_under(run.tmpdir) == [], "processes left running"
+
+
+def run_cli_once(tmp_path_factory, *args: str):
+    """A module-scoped CLI run (a generator for yield fixtures); its private TMPDIR is removed after."""
+    private_tmp = Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp"))
+    report_dir = tmp_path_factory.mktemp("run") / "report"
+    completed = subprocess.run([sys.executable, "-m", "conformance", *args, "--report-dir", str(report_dir)],
+                               cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)},
+                               capture_output=True, text=True, timeout=CLI_TIMEOUT_S)
+    yield CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
+    shutil.rmtree(private_tmp, ignore_errors=True)

@@ -1,8 +1,6 @@
 """The reference secrets plugin passes every requirement against a real OpenBao, with sound reports."""
 
 import json
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,25 +9,15 @@ import pytest
 
 from conformance.catalog import REQUIREMENTS
 
-from conftest import assert_nothing_left
+from conftest import assert_nothing_left, run_cli_once
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "conformance/schemas/report-v1.schema.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def reference_run(tmp_path_factory, reference_secrets):
-    import subprocess, sys, os
-    from conftest import REPO, CliRun
-
-    base = tmp_path_factory.mktemp("reference")
-    private_tmp = Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp"))
-    report_dir = base / "report"
-    completed = subprocess.run(
-        [sys.executable, "-m", "conformance", "certify", str(reference_secrets), "--type", "secret",
-         "--runtime", "process", "--report-dir", str(report_dir)],
-        cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)}, capture_output=True, text=True, timeout=300)
-    yield CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
-    shutil.rmtree(private_tmp, ignore_errors=True)
+    yield from run_cli_once(tmp_path_factory, "certify", str(reference_secrets), "--type", "secret",
+                            "--runtime", "process")
 
 
 def test_reference_is_conformant(reference_run):

@@ -2,28 +2,13 @@
 
 import pytest
 
-from conftest import assert_nothing_left
+from conftest import assert_nothing_left, run_cli_once
 
 
 @pytest.fixture(scope="module")
 def wire_run(tmp_path_factory, reference_secrets):
-    import os
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    from conftest import REPO, CliRun
-
-    private_tmp = Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp"))
-    report_dir = tmp_path_factory.mktemp("wire") / "report"
-    completed = subprocess.run(
-        [sys.executable, "-m", "conformance", "certify", str(reference_secrets), "--type", "secret",
-         "--runtime", "wire", "--report-dir", str(report_dir)],
-        cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)}, capture_output=True, text=True, timeout=300)
-    yield CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
-    shutil.rmtree(private_tmp, ignore_errors=True)
+    yield from run_cli_once(tmp_path_factory, "certify", str(reference_secrets), "--type", "secret",
+                            "--runtime", "wire")
 
 
 def test_wire_run_is_conformant_without_a_server(wire_run):
