@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.plugin_binary import PluginBinary
-from conformance.servers.process import ServerProcess
+from conformance.servers.base import DevServer
 
 CATALOG_TYPE = {"secret": "secret", "auth": "auth", "database": "database"}
 
@@ -49,7 +49,7 @@ def server_words(response) -> str:
 
 
 def register_and_mount(
-    server: ServerProcess, binary: PluginBinary, plugin_type: str, name: str,
+    server: DevServer, binary: PluginBinary, plugin_type: str, name: str,
     version: str | None = None, mount_path: str | None = None,
 ) -> Mount:
     evidence: dict[str, Any] = {"plugin_directory_command": name, "sha256": binary.sha256}

@@ -19,7 +19,7 @@ from conformance.launch import PluginProcess
 from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
 from conformance.registration import Mount, RegistrationFailed, register_and_mount
-from conformance.servers.process import ServerProcess
+from conformance.servers.base import DevServer
 from conformance.tempdirs import short_tempdir
 from conformance.tlsprobe import TlsProbe, probe
 from conformance.wirehost.host import WireHost
@@ -58,7 +58,7 @@ class CertifySession:
     name: str
     plugin_version: str | None = None
     exercise: tuple = ()  # manifest [[exercise]] requests
-    server: ServerProcess | None = None
+    server: DevServer | None = None
     server_kind: str = "openbao"
     server_version: str = "2.7.2"
     handshake_timeout_s: float = HANDSHAKE_TIMEOUT_S

@@ -1,0 +1,184 @@
+"""What every real-server runtime shares: a dev server on a loopback port, a clean start, a sure stop.
+
+A runtime subclass says how to launch the server (_launch), whether it has
+exited (_exited), what it printed (_raw_log), how to stop it (_terminate), and
+which processes are the plugin it runs (plugin_processes). The rest is here:
+the port, the health wait with a bound, the API client, the server's own
+words on failure, and a log with its secrets redacted.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import hvac
+import psutil
+import requests
+from hvac.adapters import RawAdapter
+
+from conformance.errors import InfrastructureError
+from conformance.servers.locate import ServerBinary
+from conformance.tempdirs import short_tempdir
+
+HEALTH_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+REQUEST_TIMEOUT_S = 60.0
+SECRET_LINES = re.compile(r"^(\s*(?:Unseal Key|Root Token)[^:]*:\s*)(\S+)", re.MULTILINE)
+
+
+def free_port_pair() -> int:
+    """A loopback port p with p+1 also free: dev servers put the cluster listener on p+1."""
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port < 65535 and port_is_free(port) and port_is_free(port + 1):
+            return port
+    raise InfrastructureError("no free pair of loopback ports found")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class DevServer:
+    runtime = "none"
+
+    def __init__(self, binary: ServerBinary, port: int | None = None):
+        self.binary = binary
+        self.port = port
+        self.root_token = secrets.token_hex(16)
+        self.tempdir: Path | None = None
+        self.client: hvac.Client | None = None
+        self.version: str | None = None
+        self.final_log: str | None = None  # kept after stop() removed the temp dir
+
+    @property
+    def kind(self) -> str:
+        return self.binary.kind
+
+    @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def plugin_directory(self) -> Path:
+        """The plugin directory as this side (the suite) sees it."""
+        assert self.tempdir is not None
+        return self.tempdir / "plugins"
+
+    def dev_arguments(self, plugin_directory: str) -> list[str]:
+        return [
+            "server", "-dev",
+            f"-dev-root-token-id={self.root_token}",
+            f"-dev-listen-address=127.0.0.1:{self.port}",
+            f"-dev-plugin-dir={plugin_directory}",
+            "-dev-no-store-token",
+            "-log-level=debug",
+        ]
+
+    def __enter__(self) -> "DevServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self.tempdir = short_tempdir("vpc-server-")
+        try:
+            self.plugin_directory.mkdir()
+            if self.port is None:
+                self.port = free_port_pair()
+            self._launch()
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_healthy(self) -> None:
+        self.client = hvac.Client(url=self.address, token=self.root_token, timeout=REQUEST_TIMEOUT_S,
+                                  adapter=RawAdapter)
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._exited():
+                raise InfrastructureError(f"{self.kind} server failed to start: {self.failure_words()}")
+            try:
+                health = requests.get(f"{self.address}/v1/sys/health", timeout=2)
+                if health.status_code == 200:
+                    self.version = health.json().get("version")
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise InfrastructureError(
+            f"{self.kind} server did not become healthy within {HEALTH_TIMEOUT_S:.0f} s: {self.failure_words()}"
+        )
+
+    def failure_words(self) -> str:
+        """The server's own explanation on one line: its error lines, else its last line."""
+        lines = [line.strip() for line in self.log_text().splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("Error") or "[ERROR]" in line]
+        if errors:
+            return " ".join(errors[:4])
+        return lines[-1] if lines else "(no output)"
+
+    def log_text(self) -> str:
+        """The server's output so far, with the root token and unseal key redacted."""
+        if self.final_log is not None:
+            return self.final_log
+        text = self._raw_log()
+        text = SECRET_LINES.sub(lambda m: m.group(1) + "<redacted>", text)
+        return text.replace(self.root_token, "<redacted>")
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One API call; never raises for HTTP errors, so checks see statuses and the server's words."""
+        assert self.client is not None
+        return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
+
+    def stop(self) -> None:
+        """Stop the server and everything it started; keep its log; remove every file."""
+        self._terminate()
+        if self.client is not None:
+            self.client.adapter.close()
+        if self.tempdir is not None and self.final_log is None:
+            self.final_log = self.log_text()
+            shutil.rmtree(self.tempdir, ignore_errors=True)
+
+    # -- what a runtime provides ------------------------------------------------
+    def _launch(self) -> None:
+        raise NotImplementedError
+
+    def _exited(self) -> bool:
+        raise NotImplementedError
+
+    def _raw_log(self) -> str:
+        raise NotImplementedError
+
+    def _terminate(self) -> None:
+        raise NotImplementedError
+
+    def plugin_processes(self, binary_name: str) -> list[psutil.Process]:
+        raise NotImplementedError
+
+
+def live(pids) -> list[psutil.Process]:
+    found = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            if process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return found
