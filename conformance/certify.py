@@ -14,17 +14,19 @@ from conformance.errors import UsageError
 from conformance.manifest import load_manifest
 from conformance.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
-from conformance.plugin_binary import PluginBinary
+from conformance.plugin_binary import PluginBinary, elf_is_static
 from conformance.report.junit import junit_xml
 from conformance.report.model import SCHEMA, Report
 from conformance.report.redact import Redactor
 from conformance.runner import needs_server, run_requirements
 from conformance.selection import select
-from conformance.servers.locate import locate_server
+from conformance.servers.base import DevServer
+from conformance.servers.docker import DockerServer, daemon_answers
+from conformance.servers.locate import ServerBinary, locate_server
 from conformance.servers.process import ServerProcess
 from conformance.session import CertifySession
 
-IMPLEMENTED_RUNTIMES = ("process", "wire")
+IMPLEMENTED_RUNTIMES = ("process", "docker", "wire")
 
 
 @dataclass
@@ -71,12 +73,27 @@ def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, st
 
 
 def _resolve_runtime(options: CertifyOptions) -> str:
-    if options.server_image:
-        raise UsageError("--server-image needs the docker runtime, which this version does not have yet")
-    runtime = "process" if options.runtime == "auto" else options.runtime
+    runtime = options.runtime
+    if runtime == "auto":
+        runtime = "docker" if options.server_image or daemon_answers() else "process"
+    if options.server_image and runtime != "docker":
+        raise UsageError(f"--server-image needs --runtime docker (asked: --runtime {runtime})")
     if runtime not in IMPLEMENTED_RUNTIMES:
-        raise UsageError(f"--runtime {runtime} is not available in this version (available: auto, process, wire)")
+        raise UsageError(f"--runtime {runtime} is not available (available: auto, process, docker, wire)")
     return runtime
+
+
+def _server_binary(options: CertifyOptions) -> ServerBinary:
+    if options.server_image and not options.server_binary:
+        # The image brings the server; its version is read from the running server.
+        return ServerBinary(kind=options.server, path=Path("/bin/server"), version=options.server_version or "")
+    return locate_server(options.server, options.server_binary, options.server_version)
+
+
+def _start_server(runtime: str, binary: ServerBinary, options: CertifyOptions) -> DevServer:
+    if runtime == "docker":
+        return DockerServer(binary, port=options.server_port, image=options.server_image)
+    return ServerProcess(binary, port=options.server_port)
 
 
 def _load_baseline(path: str | None) -> dict | None:
@@ -106,6 +123,15 @@ def _prepare_report_dir(raw: str | None, name: str) -> Path:
     return path
 
 
+def _server_block(runtime: str, binary: ServerBinary | None, server: DevServer | None) -> dict:
+    block = {"kind": binary.kind if binary else "none",
+             "version": (server.version if server else None) or (binary.version if binary else None) or None,
+             "runtime": runtime}
+    if isinstance(server, DockerServer):
+        block["image"] = server.image
+    return block
+
+
 def regressions(baseline: dict, results) -> list[str]:
     passed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") == "passed"}
     return sorted(r.requirement.id for r in results
@@ -117,10 +143,12 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         raise UsageError("--jobs must be at least 1")
     binary, plugin_type, name, version, exercise = _resolve_plugin(options)
     runtime = _resolve_runtime(options)
+    if runtime == "docker" and not elf_is_static(binary.path):
+        raise UsageError(f"{binary.path} is dynamically linked, so it cannot run inside the server's container "
+                         "(FROM scratch): use --runtime process, or build it static (CGO_ENABLED=0)")
     selection = select(options.level, options.keyword)
     baseline = _load_baseline(options.baseline)
-    server_binary = (locate_server(options.server, options.server_binary, options.server_version)
-                     if runtime != "wire" and needs_server(selection, plugin_type) else None)
+    server_binary = (_server_binary(options) if runtime != "wire" and needs_server(selection, plugin_type) else None)
     report_dir = _prepare_report_dir(options.report_dir, name)
 
     started_at = dt.datetime.now(dt.timezone.utc)
@@ -132,7 +160,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     with contextlib.ExitStack() as stack:
         stack.callback(session.close)
         if server_binary is not None:
-            server = ServerProcess(server_binary, port=options.server_port)
+            server = _start_server(runtime, server_binary, options)
             stack.callback(lambda: _write_text(report_dir / "server.log", redactor.text(server.log_text())))
             stack.callback(server.stop)
             redactor.add(server.root_token)
@@ -144,9 +172,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
 
     report = Report(
         plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},
-        server={"kind": server_binary.kind if server_binary else "none",
-                "version": (session.server.version if session.server else None) or (server_binary.version if server_binary else None),
-                "runtime": runtime},
+        server=_server_block(runtime, server_binary, session.server),
         started_at=started_at, duration_s=time.monotonic() - clock, results=results, metrics=session.metrics,
     )
     regressed: list[str] = []

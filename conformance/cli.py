@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     requirements = commands.add_parser("requirements", help="print the requirement catalog")
     requirements.add_argument("--format", default="table", choices=("table", "json", "markdown"))
+
+    commands.add_parser("cleanup", help="remove the containers a killed run left behind")
 
     report = commands.add_parser("report", help="render a report.json in another format")
     report.add_argument("report_json")
@@ -104,7 +107,20 @@ def cmd_report(args) -> int:
     return 0
 
 
-COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": cmd_report}
+def cmd_cleanup(args) -> int:
+    from conformance.servers.docker import daemon_answers, docker_client, remove_run_containers
+
+    if not daemon_answers():
+        print("no Docker daemon answers: nothing to clean up")
+        return 0
+    client = docker_client()
+    removed = remove_run_containers(client)
+    client.close()
+    print(f"removed {removed} container(s) left by earlier runs")
+    return 0
+
+
+COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": cmd_report, "cleanup": cmd_cleanup}
 
 
 def _terminate(signum, frame):
@@ -122,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vault-conformance: interrupted; everything it started was stopped", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: the run itself is done and reported
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from conformance.processes import signal_group, spawn
+from conformance.processes import interrupts_held, signal_group, spawn
 
 MAX_CAPTURE = 256 * 1024
 STOP_GRACE_S = 2.0  # go-plugin's Kill waits 2 s before SIGKILL
@@ -98,6 +98,10 @@ class PluginProcess:
 
     def stop(self) -> int | None:
         """SIGTERM to the process group, then SIGKILL after the grace period. Returns the exit code."""
+        with interrupts_held():
+            return self._stop()
+
+    def _stop(self) -> int | None:
         if self.process is None:
             return None
         if self.process.poll() is None:

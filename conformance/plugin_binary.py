@@ -75,3 +75,26 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+PT_INTERP = 3
+
+
+def elf_is_static(path: Path) -> bool:
+    """True when the ELF has no program interpreter (PT_INTERP): it runs in a FROM scratch image."""
+    with open(path, "rb") as handle:
+        header = handle.read(64)
+        if header[:4] != b"\x7fELF":
+            return False
+        is64 = header[4] == 2
+        order = "little" if header[5] == 1 else "big"
+
+        def number(data: bytes, start: int, size: int) -> int:
+            return int.from_bytes(data[start:start + size], order)
+
+        phoff = number(header, 32, 8) if is64 else number(header, 28, 4)
+        phentsize = number(header, 54, 2) if is64 else number(header, 42, 2)
+        phnum = number(header, 56, 2) if is64 else number(header, 44, 2)
+        handle.seek(phoff)
+        table = handle.read(phentsize * phnum)
+    return all(number(table, i * phentsize, 4) != PT_INTERP for i in range(phnum))

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import threading
 
 INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
-def spawn(args: list[str], **kwargs) -> subprocess.Popen:
-    """Popen with Ctrl-C and SIGTERM held back until the Popen object exists.
+@contextlib.contextmanager
+def interrupts_held():
+    """Hold Ctrl-C and SIGTERM back until the block is done; they take effect right after.
 
-    An interrupt that lands between fork and Popen's return would leave a child
-    nobody knows about; held back, it arrives once the caller can stop it.
+    Around what must not be cut in half: creating a child (an interrupt between
+    fork and Popen's return, or during a container create, would leave one
+    nobody knows about) and stopping one (an interrupt inside clean-up would
+    skip the rest of it). Done with deferring handlers, not a signal mask, so
+    children do not inherit blocked signals.
     """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers live on the main thread; other threads are not interrupted
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum)) for sig in INTERRUPTS}
     try:
-        return subprocess.Popen(args, start_new_session=True, **kwargs)
+        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in received:  # deliver what was held, to whatever handled it before
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
+
+
+def spawn(args: list[str], **kwargs) -> subprocess.Popen:
+    """Popen in its own session, with interrupts held until the Popen object exists."""
+    with interrupts_held():
+        return subprocess.Popen(args, start_new_session=True, **kwargs)
 
 
 def signal_group(pid: int, sig: int) -> None:

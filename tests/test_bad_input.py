@@ -90,7 +90,7 @@ def test_port_taken_is_an_infrastructure_error(run_cli, tmp_path, reference_secr
         busy.listen()
         port = busy.getsockname()[1]
         run = run_cli("certify", str(reference_secrets), "--type", "secret", "--server-port", str(port),
-                      "--report-dir", str(tmp_path / "r"))
+                      "--runtime", "process", "--report-dir", str(tmp_path / "r"))
     assert run.returncode == 3, run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "address already in use" in lines[0], run.stderr

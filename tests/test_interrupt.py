@@ -36,7 +36,7 @@ def silent_plugin(tmp_path_factory):
 def test_interrupt_leaves_nothing(tmp_path, private_tmpdir, silent_plugin, sig):
     private_tmp = private_tmpdir()
     cli = subprocess.Popen([sys.executable, "-m", "conformance", "certify", str(silent_plugin), "--type", "secret",
-                            "--report-dir", str(tmp_path / "report")],
+                            "--runtime", "process", "--report-dir", str(tmp_path / "report")],
                            cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)},
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -22,6 +22,7 @@ import requests
 from hvac.adapters import RawAdapter
 
 from conformance.errors import InfrastructureError
+from conformance.processes import interrupts_held
 from conformance.servers.locate import ServerBinary
 from conformance.tempdirs import short_tempdir
 
@@ -148,12 +149,13 @@ class DevServer:
 
     def stop(self) -> None:
         """Stop the server and everything it started; keep its log; remove every file."""
-        self._terminate()
-        if self.client is not None:
-            self.client.adapter.close()
-        if self.tempdir is not None and self.final_log is None:
-            self.final_log = self.log_text()
-            shutil.rmtree(self.tempdir, ignore_errors=True)
+        with interrupts_held():
+            self._terminate()
+            if self.client is not None:
+                self.client.adapter.close()
+            if self.tempdir is not None and self.final_log is None:
+                self.final_log = self.log_text()
+                shutil.rmtree(self.tempdir, ignore_errors=True)
 
     # -- what a runtime provides ------------------------------------------------
     def _launch(self) -> None:

@@ -1,0 +1,91 @@
+"""--runtime docker: the real server in a container (built FROM scratch here), cleaned up whatever happens."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import docker
+import pytest
+
+from conformance.servers.docker import LABEL_RUN
+
+from conftest import MANIFESTS, REPO, assert_nothing_left, processes_under
+
+
+@pytest.fixture(scope="module")
+def docker_api():
+    try:
+        client = docker.from_env(timeout=60)
+        client.ping()
+    except docker.errors.DockerException as error:
+        pytest.fail(f"no Docker daemon answers ({error}): start dockerd as .ci/run does")
+    yield client
+    client.close()
+
+
+def suite_containers(client) -> list:
+    return client.containers.list(all=True, filters={"label": LABEL_RUN})
+
+
+def certify(run_cli, tmp_path, *extra):
+    return run_cli("certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"),
+                   "--report-dir", str(tmp_path / f"report{len(list(tmp_path.glob('report*')))}"), *extra)
+
+
+@pytest.mark.parametrize("version", ["2.6.1", "2.7.2"])
+def test_docker_gives_the_same_outcomes_as_process(run_cli, tmp_path, docker_api, version):
+    in_docker = certify(run_cli, tmp_path, "--runtime", "docker", "--server-version", version)
+    assert in_docker.returncode == 0, in_docker.stdout + in_docker.stderr
+    server = in_docker.report["server"]
+    assert (server["runtime"], server["kind"], server["version"]) == ("docker", "openbao", version)
+    as_process = certify(run_cli, tmp_path, "--runtime", "process", "--server-version", version)
+    assert in_docker.outcomes() == as_process.outcomes()
+    assert suite_containers(docker_api) == []
+    assert_nothing_left(in_docker)
+
+
+def test_auto_picks_docker_when_a_daemon_answers(run_cli, tmp_path, docker_api):
+    run = certify(run_cli, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.report["server"]["runtime"] == "docker"
+
+
+def test_dynamically_linked_plugin_is_refused_for_docker(run_cli, docker_api):
+    dynamic = os.path.realpath("/bin/ls")  # an ELF for this machine, linked against libc
+    run = run_cli("certify", dynamic, "--type", "secret", "--runtime", "docker")
+    assert run.returncode == 2
+    assert len(run.stderr.strip().splitlines()) == 1 and "dynamically linked" in run.stderr
+    assert "--runtime process" in run.stderr and "CGO_ENABLED=0" in run.stderr
+
+
+def test_interrupted_runs_leave_nothing(tmp_path, private_tmpdir, docker_api):
+    """Ten runs, each interrupted (SIGINT or SIGTERM) at a random moment: no container, no process survives."""
+    images_before = {i.id for i in docker_api.images.list()}
+    rng = random.Random(20261129)
+    for attempt in range(10):
+        private_tmp = private_tmpdir()
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"),
+             "--runtime", "docker", "--report-dir", str(tmp_path / f"r{attempt}")],
+            cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.3, 3.0))
+        cli.send_signal(rng.choice([signal.SIGINT, signal.SIGTERM]))
+        _, stderr = cli.communicate(timeout=60)
+        assert "Traceback" not in stderr, stderr
+        assert suite_containers(docker_api) == [], f"attempt {attempt}: a container survived"
+        assert list(private_tmp.iterdir()) == [], f"attempt {attempt}: files survived"
+        assert processes_under(private_tmp) == [], f"attempt {attempt}: a process survived"
+    assert {i.id for i in docker_api.images.list()} <= images_before | {
+        i.id for i in docker_api.images.list(filters={"label": "vault-plugin-conformance.server-image"})}
+
+
+def test_cleanup_command_removes_what_a_killed_run_left(run_cli, docker_api):
+    image = "vault-plugin-conformance/openbao:2.7.2"
+    docker_api.containers.create(image, command=["version"], labels={LABEL_RUN: "killed-run"})
+    run = run_cli("cleanup")
+    assert run.returncode == 0 and "removed 1" in run.stdout, run.stdout + run.stderr
+    assert suite_containers(docker_api) == []
