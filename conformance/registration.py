@@ -10,8 +10,6 @@ from typing import Any
 from conformance.plugin_binary import PluginBinary
 from conformance.servers.base import DevServer
 
-CATALOG_TYPE = {"secret": "secret", "auth": "auth", "database": "database"}
-
 
 class RegistrationFailed(Exception):
     def __init__(self, step: str, status: int, words: str, evidence: dict[str, Any]):
@@ -32,10 +30,6 @@ class Mount:
     catalog_entry: dict[str, Any]
     mount_entry: dict[str, Any]
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def api_prefix(self) -> str:
-        return self.path
 
 
 def server_words(response) -> str:
@@ -67,7 +61,7 @@ def register_and_mount(
             raise RegistrationFailed(step, response.status_code, server_words(response), evidence)
         return response
 
-    catalog_path = f"sys/plugins/catalog/{CATALOG_TYPE[plugin_type]}/{name}"
+    catalog_path = f"sys/plugins/catalog/{plugin_type}/{name}"
     body: dict[str, Any] = {"sha256": binary.sha256, "command": name}
     if version:
         body["version"] = version
@@ -75,7 +69,7 @@ def register_and_mount(
     # Unversioned registration adopts the plugin's self-reported version, so look the
     # entry up in the detailed list by name, type and sha256, then pin the mount to it.
     listing = call("read_catalog", "GET", "sys/plugins/catalog").json()["data"].get("detailed") or []
-    matches = [e for e in listing if e.get("name") == name and e.get("type") == CATALOG_TYPE[plugin_type]
+    matches = [e for e in listing if e.get("name") == name and e.get("type") == plugin_type
                and e.get("sha256") == binary.sha256 and (not version or e.get("version") == version)]
     if not matches:
         raise RegistrationFailed("read_catalog", 200, f"no catalog entry {name} with sha256 {binary.sha256}", evidence)

@@ -96,7 +96,7 @@ class DockerServer(DevServer):
         self.run_id = secrets.token_hex(6)
         self.requested_image = image
         self.image: str | None = None
-        self.client: docker.DockerClient | None = None  # the API client is self.api
+        self.docker: docker.DockerClient | None = None  # self.client is the server's API client
         self.container = None
         self._log = ""
 
@@ -137,7 +137,7 @@ class DockerServer(DevServer):
 
     def _terminate(self) -> None:
         """docker stop (SIGTERM, then SIGKILL), keep the log, remove the container and anything of this run."""
-        if getattr(self, "docker", None) is None:
+        if self.docker is None:
             return
         if self.container is not None:
             try:
