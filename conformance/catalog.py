@@ -290,7 +290,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     ),
     Requirement(
         "PATH-003", Level.MUST,
-        "A request on a path the plugin does not serve MUST get an 'unsupported path' error (HTTP 404), and the plugin process MUST stay up.",
+        "A read of a path the plugin does not serve (or of an item that does not exist) MUST get HTTP 404, 'unsupported path' or an empty not-found, and the plugin process MUST stay up.",
         f"{BAO} sdk/plugin/pb/translation.go (ErrTypeUnsupportedPath), sdk/logical/response_util.go (RespondErrorCommon)",
         ("unknown_path_is_unsupported",),
         needs=Needs.SERVER,
