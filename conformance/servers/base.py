@@ -29,6 +29,7 @@ from conformance.tempdirs import short_tempdir
 HEALTH_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 60.0
+PORT_ATTEMPTS = 3
 SECRET_LINES = re.compile(r"^(\s*(?:Unseal Key|Root Token)[^:]*:\s*)(\S+)", re.MULTILINE)
 
 
@@ -97,12 +98,21 @@ class DevServer:
 
     def start(self) -> None:
         self.tempdir = short_tempdir("vpc-server-")
+        chosen_port = self.port is not None
         try:
             self.plugin_directory.mkdir()
-            if self.port is None:
-                self.port = free_port_pair()
-            self._launch()
-            self._wait_healthy()
+            for attempt in range(PORT_ATTEMPTS):
+                if not chosen_port:
+                    self.port = free_port_pair()
+                try:
+                    self._launch()
+                    self._wait_healthy()
+                    return
+                except InfrastructureError as error:
+                    # A port picked here can be taken by another process between the pick and the bind.
+                    if chosen_port or "address already in use" not in str(error) or attempt == PORT_ATTEMPTS - 1:
+                        raise
+                    self._terminate()
         except BaseException:
             self.stop()
             raise
