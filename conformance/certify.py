@@ -16,6 +16,7 @@ from conformance.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
 from conformance.plugin_binary import PluginBinary, elf_is_static
 from conformance.report.junit import junit_xml
+from conformance.report.markdown import markdown_summary
 from conformance.report.model import SCHEMA, Report
 from conformance.report.redact import Redactor
 from conformance.runner import needs_server, run_requirements
@@ -182,6 +183,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     document = redactor.data(report.as_dict())
     _write_text(report_dir / "report.json", json.dumps(document, indent=2) + "\n")
     (report_dir / "junit.xml").write_bytes(junit_xml(document))
+    _write_text(report_dir / "summary.md", markdown_summary(document))
     _write_text(report_dir / "plugin.log", redactor.text("\n".join(session.plugin_log)))
     return CertifyOutcome(_exit_code(document, regressed), report_dir, document)
 

@@ -93,6 +93,7 @@ def cmd_certify(args) -> int:
 
 def cmd_report(args) -> int:
     from conformance.report.junit import junit_xml
+    from conformance.report.markdown import markdown_summary
 
     path = Path(args.report_json)
     try:
@@ -101,9 +102,12 @@ def cmd_report(args) -> int:
         raise UsageError(f"cannot read report {path}: {error.strerror}") from None
     except ValueError as error:
         raise UsageError(f"report {path} is not JSON: {error}") from None
-    if args.format != "junit":
-        raise UsageError(f"--format {args.format} is not available in this version (available: junit)")
-    sys.stdout.write(junit_xml(document).decode())
+    if args.format == "junit":
+        sys.stdout.write(junit_xml(document).decode())
+    elif args.format == "markdown":
+        sys.stdout.write(markdown_summary(document))
+    else:
+        raise UsageError(f"--format {args.format} is not available in this version (available: junit, markdown)")
     return 0
 
 

@@ -62,3 +62,11 @@ def test_logs_are_written_and_hold_no_secret(reference_run):
 
 def test_nothing_left_behind(reference_run):
     assert_nothing_left(reference_run)
+
+
+def test_summary_markdown_names_every_requirement(reference_run, run_cli):
+    summary = (reference_run.report_dir / "summary.md").read_text()
+    assert summary.startswith("# reference-secrets: conformant")
+    assert all(f"| {r.id} |" in summary for r in REQUIREMENTS)
+    rendered = run_cli("report", str(reference_run.report_dir / "report.json"), "--format", "markdown")
+    assert rendered.returncode == 0 and rendered.stdout == summary
