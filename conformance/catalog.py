@@ -247,6 +247,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "MUX-001", Level.MUST,
+        "A plugin that reports multiplexing support MUST keep its mounts apart: a second mount (another multiplex_id) on the same process MUST NOT see what the first one wrote.",
+        f"{BAO} sdk/plugin/grpc_backend_server.go (one backend instance per multiplex_id), sdk/helper/pluginutil/multiplexing.go",
+        ("mounts_are_isolated",),
+        depends_on=("PATH-008",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-001", Level.MUST,
         "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
         f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",

@@ -148,3 +148,20 @@ def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
     expect(bool(exercise["alive_after_faults"]), "the same plugin process after the storage faults",
            "the process died or changed")
     return f"failing storage: {failing['answer']}; slow storage: answered in {slow['elapsed_ms']:.0f} ms"
+
+
+@check
+def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
+    seen = _seen(session, evidence)
+    if not seen.multiplexing:
+        raise Skip("the plugin does not report multiplexing support: one mount per process")
+    exercise = _exercise(session, evidence)
+    second = seen.second_mount
+    expect(second is not None, "a second mount on the same process", "it could not be made")
+    evidence["second_mount"] = second
+    expect(not second.get("setup_err"), "Setup of a second mount to succeed", f"err {second.get('setup_err')!r}")
+    first_read = [r for r in exercise["requests"] if r["request"].split()[0] in ("read", "list")][-1]
+    leaked = second["data"] is not None and second["data"] == first_read["data"] and first_read["data"] not in (None, "null")
+    expect(not leaked, f"{second['request']!r} on the second mount not to return the first mount's data",
+           f"the same data: {second['data'][:120]}" if leaked else "")
+    return f"the second mount answered {second['answer']!r} without the first mount's data"

@@ -11,6 +11,7 @@ stream, GRPCController/Shutdown, wait 2 s, SIGKILL. Every RPC is recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import string
@@ -207,6 +208,17 @@ class WireHost:
     @property
     def _metadata(self) -> dict[str, str]:
         return {"multiplex_id": self.multiplex_id}
+
+    @contextlib.contextmanager
+    def another_mount(self):
+        """Calls inside go to a second mount on the same process: its own multiplex_id and storage."""
+        saved = (self.multiplex_id, self.storage)
+        self.multiplex_id = "".join(secrets.choice(BASE62) for _ in range(10))
+        self.storage = MemoryStorage()
+        try:
+            yield self.storage
+        finally:
+            self.multiplex_id, self.storage = saved
 
     def multiplexing_support(self) -> bool | None:
         """None when the plugin does not implement it (UNIMPLEMENTED: not multiplexed)."""

@@ -57,6 +57,7 @@ class WireObservation:
     rss_mb: float | None = None
     exercise: dict[str, Any] | None = None  # None: the manifest gave no [[exercise]] requests
     died_before_cleanup: str | None = None  # the step the plugin did not survive
+    second_mount: dict[str, Any] | None = None  # None: not multiplexed, or no [[exercise]]
 
 
 def _error_text(error: BaseException) -> str:
@@ -117,6 +118,8 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
     _abuse(host, seen)
     if exercise and seen.alive_after_abuse:
         seen.exercise = _exercise(host, exercise)
+        if seen.multiplexing and host.alive():
+            seen.second_mount = _second_mount(host, plugin_type, exercise)
     if not host.alive():
         seen.died_before_cleanup = "storage faults" if seen.alive_after_abuse else "request abuse"
         return
@@ -185,12 +188,15 @@ def _send(host: WireHost, request) -> dict[str, Any]:
         operation = "create" if check.check_found and not check.exists else "update"
     calls_before = len(host.storage.calls)
     started = time.monotonic()
+    data = None
     try:
         reply = host.handle_request(operation, request.path, request.data)
         summary = _reply_summary(reply)
+        if reply.HasField("response"):
+            data = reply.response.data
     except Exception as error:  # noqa: BLE001
         summary = _error_text(error)
-    return {"request": f"{operation} {request.path}", "answer": summary,
+    return {"request": f"{operation} {request.path}", "answer": summary, "data": data,
             "elapsed_ms": round((time.monotonic() - started) * 1000, 2),
             "storage_calls": host.storage.calls[calls_before:]}
 
@@ -220,3 +226,19 @@ def _exercise(host: WireHost, requests: tuple) -> dict[str, Any]:
             facts["invalidate_key"] = f"InvalidateKey {written}: {_error_text(error)}"
     facts["alive_after_faults"] = host.alive() and host.pid == pid
     return facts
+
+
+def _second_mount(host: WireHost, plugin_type: str, requests: tuple) -> dict[str, Any]:
+    """A second mount on the same (multiplexed) process reads what the first one wrote: it must not see it."""
+    read_back = [r for r in requests if r.operation in ("read", "list")][-1]
+    with host.another_mount() as storage:
+        facts = host.mount(plugin_type)
+        if facts["setup_err"]:
+            return {"setup_err": facts["setup_err"]}
+        seen = _send(host, read_back)
+        try:
+            host.backend("Cleanup", timeout=10)
+        except Exception as error:  # noqa: BLE001
+            seen["cleanup"] = _error_text(error)
+        seen["own_storage_keys"] = sorted(storage.entries)
+    return seen

@@ -34,6 +34,8 @@ var mutation = struct {
 	memoryConfig bool
 	// panicOnStorageError turns a failed storage read into a crash.
 	panicOnStorageError bool
+	// sharedConfigFallback answers a mount without configuration with the last one any mount wrote.
+	sharedConfigFallback bool
 }{
 	beforeServe: func() {},
 	afterServe:  func() {},

@@ -38,7 +38,7 @@ func pathConfig(b *backend) *framework.Path {
 	}
 }
 
-// memoryConfig is where mutant-memory-state keeps its configuration (the reference never uses it).
+// memoryConfig is where mutant-memory-state and mutant-shared-state keep a configuration (the reference never uses it).
 var memoryConfig *engineConfig
 
 func readConfig(ctx context.Context, s logical.Storage) (*engineConfig, error) {
@@ -48,6 +48,9 @@ func readConfig(ctx context.Context, s logical.Storage) (*engineConfig, error) {
 	entry, err := s.Get(ctx, configKey)
 	if err != nil && mutation.panicOnStorageError {
 		panic(err)
+	}
+	if entry == nil && err == nil && mutation.sharedConfigFallback {
+		return memoryConfig, nil
 	}
 	if err != nil || entry == nil {
 		return nil, err
@@ -92,8 +95,10 @@ func (b *backend) configWrite(ctx context.Context, req *logical.Request, d *fram
 	if config.PasswordLength < 16 || config.PasswordLength > 128 {
 		return logical.ErrorResponse(fmt.Sprintf("password_length must be between 16 and 128, got %d", config.PasswordLength)), nil
 	}
-	if mutation.memoryConfig {
+	if mutation.memoryConfig || mutation.sharedConfigFallback {
 		memoryConfig = config
+	}
+	if mutation.memoryConfig {
 		return nil, nil
 	}
 	entry, err := logical.StorageEntryJSON(configKey, config)
