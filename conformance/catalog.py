@@ -251,7 +251,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "A plugin that reports multiplexing support MUST keep its mounts apart: a second mount (another multiplex_id) on the same process MUST NOT see what the first one wrote.",
         f"{BAO} sdk/plugin/grpc_backend_server.go (one backend instance per multiplex_id), sdk/helper/pluginutil/multiplexing.go",
         ("mounts_are_isolated",),
-        depends_on=("PATH-008",),
+        depends_on=("SEC-002",),
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
