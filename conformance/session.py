@@ -203,6 +203,7 @@ class CertifySession:
     def evidence_of_launch(self, observation: LaunchObservation) -> dict[str, Any]:
         return {
             "launch": observation.label,
+            "environment": observation.env_names,  # names only: what the host set, as a server would
             "first_stdout_line": observation.first_line.decode("utf-8", "replace") if observation.first_line else None,
             "seconds_to_first_line": round(observation.seconds_to_first_line, 4),
             "exit_code": observation.exit_code,
