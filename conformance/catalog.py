@@ -288,6 +288,24 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "LEASE-001", Level.MUST,
+        "A renewable secret the plugin issues MUST renew through the server's expiration manager: the renew answer carries the secret, so the lease is extended.",
+        f"{BAO} vault/expiration.go (Renew: a response without a secret does not extend the lease), sdk/framework/lease.go (LeaseExtend)",
+        ("lease_renews",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=frozenset({"secret"}),
+    ),
+    Requirement(
+        "LEASE-002", Level.MUST,
+        "Revoking a lease the plugin issued MUST succeed (an empty success reply), after which the server no longer knows the lease.",
+        f"{BAO} vault/expiration.go (revokeEntry: any error keeps the lease), vault/logical_system.go (handleRevoke)",
+        ("lease_revokes",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=frozenset({"secret"}),
+    ),
+    Requirement(
         "PATH-002", Level.SHOULD,
         "A help request on the mount root SHOULD return a help text (and the OpenAPI document the framework builds).",
         f"{VLT} sdk/framework/backend.go (handleRootHelp); {BAO} sdk/logical/request.go (HelpOperation)",
@@ -312,7 +330,7 @@ BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
 CheckFunction = Callable[..., "str | None"]
 CHECKS: dict[str, CheckFunction] = {}
 CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.wire",
-                 "conformance.checks.paths")
+                 "conformance.checks.paths", "conformance.checks.leases")
 
 
 def check(function: CheckFunction) -> CheckFunction:

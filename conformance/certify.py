@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conformance.catalog import PLUGIN_TYPES
 from conformance.errors import UsageError
-from conformance.manifest import load_manifest
+from conformance.manifest import Manifest, load_manifest
 from conformance.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
 from conformance.plugin_binary import PluginBinary, elf_is_static
@@ -57,7 +57,7 @@ class CertifyOutcome:
     report: dict
 
 
-def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, str | None, tuple]:
+def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, str | None, Manifest | None]:
     manifest = load_manifest(options.manifest) if options.manifest else None
     raw_binary = options.binary or (manifest.binary if manifest else None)
     if raw_binary is None:
@@ -70,7 +70,7 @@ def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, st
     binary = PluginBinary.inspect(raw_binary)
     name = options.name or (manifest.name if manifest else None) or binary.path.name
     version = options.plugin_version or (manifest.version if manifest else None)
-    return binary, plugin_type, name, version, manifest.exercise if manifest else ()
+    return binary, plugin_type, name, version, manifest
 
 
 def _resolve_runtime(options: CertifyOptions) -> str:
@@ -142,7 +142,7 @@ def regressions(baseline: dict, results) -> list[str]:
 def certify(options: CertifyOptions) -> CertifyOutcome:
     if options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    binary, plugin_type, name, version, exercise = _resolve_plugin(options)
+    binary, plugin_type, name, version, manifest = _resolve_plugin(options)
     runtime = _resolve_runtime(options)
     if runtime == "docker" and not elf_is_static(binary.path):
         raise UsageError(f"{binary.path} is dynamically linked, so it cannot run inside the server's container "
@@ -156,7 +156,8 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     clock = time.monotonic()
     redactor = Redactor()
     session = CertifySession(binary=binary, plugin_type=plugin_type, name=name, plugin_version=version,
-                             exercise=exercise, server_kind=options.server,
+                             exercise=manifest.exercise if manifest else (),
+                             lease=manifest.lease if manifest else None, server_kind=options.server,
                              server_version=server_binary.version if server_binary else "2.7.2")
     with contextlib.ExitStack() as stack:
         stack.callback(session.close)

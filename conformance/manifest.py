@@ -14,6 +14,10 @@
     operation = "read"
     path = "config"
 
+    [lease]                               # optional (secrets): how to get a leased secret
+    setup = [ { operation = "update", path = "roles/vpc", data = { ttl = 60 } } ]
+    path = "creds/vpc"                    # read through the server: a renewable lease
+
     [expect]                              # read by the self-tests, ignored by certify
     verdict = "conformant"
     failing = []
@@ -49,6 +53,12 @@ class ExerciseRequest:
 
 
 @dataclass(frozen=True)
+class LeaseRecipe:
+    path: str
+    setup: tuple[ExerciseRequest, ...] = ()
+
+
+@dataclass(frozen=True)
 class Manifest:
     path: Path
     binary: Path | None
@@ -57,6 +67,7 @@ class Manifest:
     version: str | None
     expect: Expectation | None = field(default=None)
     exercise: tuple[ExerciseRequest, ...] = ()
+    lease: LeaseRecipe | None = None
 
 
 def load_manifest(raw_path: str | Path) -> Manifest:
@@ -67,7 +78,7 @@ def load_manifest(raw_path: str | Path) -> Manifest:
         raise UsageError(f"cannot read manifest {path}: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"invalid manifest {path}: {error}") from None
-    unknown = set(document) - {"plugin", "expect", "exercise"}
+    unknown = set(document) - {"plugin", "expect", "exercise", "lease"}
     if unknown:
         raise UsageError(f"invalid manifest {path}: unknown table(s) {sorted(unknown)}")
     plugin = document.get("plugin", {})
@@ -82,21 +93,30 @@ def load_manifest(raw_path: str | Path) -> Manifest:
     return Manifest(
         path=path, binary=binary, plugin_type=plugin.get("type"), name=plugin.get("name"),
         version=plugin.get("version"), expect=_expectation(path, document.get("expect")),
-        exercise=_exercise(path, document.get("exercise", [])),
+        exercise=_requests(path, "exercise", document.get("exercise", [])),
+        lease=_lease(path, document.get("lease")),
     )
 
 
-def _exercise(path: Path, table) -> tuple[ExerciseRequest, ...]:
+def _lease(path: Path, table) -> LeaseRecipe | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) - {"path", "setup"} or not isinstance(table.get("path"), str):
+        raise UsageError(f"invalid manifest {path}: [lease] needs path (a string) and optional setup requests")
+    return LeaseRecipe(path=table["path"], setup=_requests(path, "lease.setup", table.get("setup", [])))
+
+
+def _requests(path: Path, where: str, table) -> tuple[ExerciseRequest, ...]:
     if not isinstance(table, list) or not all(isinstance(item, dict) for item in table):
-        raise UsageError(f"invalid manifest {path}: [[exercise]] must be an array of tables")
+        raise UsageError(f"invalid manifest {path}: {where} must be an array of tables")
     requests = []
     for item in table:
         if set(item) - EXERCISE_KEYS or not isinstance(item.get("operation"), str) or not isinstance(item.get("path"), str):
-            raise UsageError(f"invalid manifest {path}: each [[exercise]] needs operation and path (and optional data)")
+            raise UsageError(f"invalid manifest {path}: each {where} request needs operation and path (and optional data)")
         if "data" in item and not isinstance(item["data"], dict):
-            raise UsageError(f"invalid manifest {path}: exercise data must be a table")
+            raise UsageError(f"invalid manifest {path}: {where} data must be a table")
         requests.append(ExerciseRequest(item["operation"], item["path"], item.get("data")))
-    if requests and not any(r.operation in READ_OPERATIONS for r in requests):
+    if where == "exercise" and requests and not any(r.operation in READ_OPERATIONS for r in requests):
         raise UsageError(f"invalid manifest {path}: [[exercise]] needs a read or list request to read back")
     return tuple(requests)
 

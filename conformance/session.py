@@ -58,6 +58,7 @@ class CertifySession:
     name: str
     plugin_version: str | None = None
     exercise: tuple = ()  # manifest [[exercise]] requests
+    lease: Any = None  # manifest [lease] recipe
     server: DevServer | None = None
     server_kind: str = "openbao"
     server_version: str = "2.7.2"

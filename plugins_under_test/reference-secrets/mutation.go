@@ -36,6 +36,10 @@ var mutation = struct {
 	panicOnStorageError bool
 	// sharedConfigFallback answers a mount without configuration with the last one any mount wrote.
 	sharedConfigFallback bool
+	// renewWithoutSecret answers a lease renewal with no secret (so the lease is not extended).
+	renewWithoutSecret bool
+	// revokeError, when set, is what a lease revocation answers.
+	revokeError error
 }{
 	beforeServe: func() {},
 	afterServe:  func() {},

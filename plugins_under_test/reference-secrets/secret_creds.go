@@ -65,12 +65,18 @@ func (b *backend) credsRenew(ctx context.Context, req *logical.Request, d *frame
 	}
 	b.Logger().Debug("renewed credential", "username", username, "role", roleName, "renewals", record.Renewals)
 	// The server caps the new TTL by the requested increment, the mount and the max TTL.
+	if mutation.renewWithoutSecret {
+		return nil, nil
+	}
 	ttl, maxTTL := b.leaseBounds(r)
 	return framework.LeaseExtend(ttl, maxTTL, b.System())(ctx, req, d)
 }
 
 // credsRevoke marks the credential revoked; revoking twice, or a credential already gone, succeeds.
 func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
+	if mutation.revokeError != nil {
+		return nil, mutation.revokeError
+	}
 	username, err := internalString(req, "username")
 	if err != nil {
 		return nil, err
