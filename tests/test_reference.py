@@ -25,10 +25,11 @@ def test_reference_is_conformant(reference_run):
     report = reference_run.report
     assert report["summary"]["verdict"] == "conformant"
     not_passed = {r["id"]: r["message"] for r in report["results"] if r["outcome"] != "passed"}
-    # Without a manifest nothing says which requests write state: those are skipped, saying so.
-    assert set(not_passed) == {"PATH-008", "SEC-002", "MUX-001"}, not_passed
+    # Without a manifest nothing says which requests write state or issue a lease: those are skipped, saying so.
+    assert set(not_passed) == {"PATH-008", "SEC-002", "MUX-001", "LEASE-001", "LEASE-002"}, not_passed
     assert "[[exercise]]" in not_passed["PATH-008"]
     assert "PATH-008" in not_passed["SEC-002"] and "SEC-002" in not_passed["MUX-001"]
+    assert "[lease]" in not_passed["LEASE-001"] and "[lease]" in not_passed["LEASE-002"]
 
 
 def test_report_follows_the_contract(reference_run):
