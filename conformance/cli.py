@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from conformance import __version__
@@ -131,8 +132,18 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt  # run every cleanup on SIGTERM as on Ctrl-C
 
 
+def _unraisable(unraisable) -> None:
+    """An interrupt that landed inside a finalizer is swallowed by Python: deliver it again, outside it."""
+    if unraisable.exc_type is KeyboardInterrupt:
+        # From another thread, a moment later: sent from here it would land in this hook again.
+        threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    sys.unraisablehook = _unraisable
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
