@@ -10,7 +10,8 @@ import time
 import docker
 import pytest
 
-from conformance.servers.docker import LABEL_RUN
+from conformance.servers.docker import LABEL_OWNER, LABEL_RUN, server_image
+from conformance.servers.locate import locate_server
 
 from conftest import MANIFESTS, REPO, assert_nothing_left, processes_under
 
@@ -29,8 +30,10 @@ def docker_api():
     client.close()
 
 
-def suite_containers(client) -> list:
-    return client.containers.list(all=True, filters={"label": LABEL_RUN})
+def suite_containers(client, owner: int | None = None) -> list:
+    """The suite's containers, or only those of one certify process (tests run in parallel)."""
+    label = f"{LABEL_OWNER}={owner}" if owner else LABEL_RUN
+    return client.containers.list(all=True, filters={"label": label})
 
 
 def certify(run_cli, tmp_path, *extra):
@@ -46,7 +49,6 @@ def test_docker_gives_the_same_outcomes_as_process(run_cli, tmp_path, docker_api
     assert (server["runtime"], server["kind"], server["version"]) == ("docker", "openbao", version)
     as_process = certify(run_cli, tmp_path, "--runtime", "process", "--server-version", version)
     assert in_docker.outcomes() == as_process.outcomes()
-    assert suite_containers(docker_api) == []
     assert_nothing_left(in_docker)
 
 
@@ -79,7 +81,7 @@ def test_interrupted_runs_leave_nothing(tmp_path, private_tmpdir, docker_api):
         cli.send_signal(rng.choice([signal.SIGINT, signal.SIGTERM]))
         _, stderr = cli.communicate(timeout=60)
         assert "Traceback" not in stderr, stderr
-        assert suite_containers(docker_api) == [], f"attempt {attempt}: a container survived"
+        assert suite_containers(docker_api, owner=cli.pid) == [], f"attempt {attempt}: a container survived"
         assert list(private_tmp.iterdir()) == [], f"attempt {attempt}: files survived"
         assert processes_under(private_tmp) == [], f"attempt {attempt}: a process survived"
     assert {i.id for i in docker_api.images.list()} <= images_before | {
@@ -87,8 +89,18 @@ def test_interrupted_runs_leave_nothing(tmp_path, private_tmpdir, docker_api):
 
 
 def test_cleanup_command_removes_what_a_killed_run_left(run_cli, docker_api):
-    image = "vault-plugin-conformance/openbao:2.7.2"
-    docker_api.containers.create(image, command=["version"], labels={LABEL_RUN: "killed-run"})
-    run = run_cli("cleanup")
-    assert run.returncode == 0 and "removed 1" in run.stdout, run.stdout + run.stderr
-    assert suite_containers(docker_api) == []
+    gone = subprocess.Popen(["true"])  # a process that has exited: the owner of a killed run
+    gone.wait()
+    image = server_image(docker_api, locate_server("openbao", None, None), None)
+    left = docker_api.containers.create(image, command=["version"],
+                                        labels={LABEL_RUN: "killed-run", LABEL_OWNER: str(gone.pid)})
+    live = docker_api.containers.create(image, command=["version"],
+                                        labels={LABEL_RUN: "live-run", LABEL_OWNER: str(os.getpid())})
+    try:
+        run = run_cli("cleanup")
+        assert run.returncode == 0, run.stdout + run.stderr
+        names = {c.id for c in suite_containers(docker_api)}
+        assert left.id not in names, "the killed run's container is still there"
+        assert live.id in names, "cleanup removed a container of a run that is still going"
+    finally:
+        live.remove(force=True)

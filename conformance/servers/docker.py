@@ -12,6 +12,7 @@ scratch from the static server binary, tagged by kind and version, and reused.
 from __future__ import annotations
 
 import fcntl
+import os
 import secrets
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ from conformance.servers.base import STOP_TIMEOUT_S, DevServer, live
 from conformance.servers.locate import ServerBinary, cache_dir
 
 LABEL_RUN = "vault-plugin-conformance.run"
+LABEL_OWNER = "vault-plugin-conformance.owner-pid"  # the certify process; cleanup spares live owners
 LABEL_IMAGE = "vault-plugin-conformance.server-image"
 PLUGINS_IN_CONTAINER = "/plugins"
 
@@ -110,7 +112,7 @@ class DockerServer(DevServer):
                     command=self.dev_arguments(PLUGINS_IN_CONTAINER),
                     detach=True,
                     name=f"vpc-{self.run_id}",
-                    labels={LABEL_RUN: self.run_id},
+                    labels={LABEL_RUN: self.run_id, LABEL_OWNER: str(os.getpid())},
                     network_mode="host",
                     tmpfs={"/tmp": "rw,mode=1777"},
                     volumes={str(self.plugin_directory): {"bind": PLUGINS_IN_CONTAINER, "mode": "ro"}},
@@ -167,10 +169,13 @@ class DockerServer(DevServer):
 
 
 def remove_run_containers(client: docker.DockerClient, run_id: str | None = None) -> int:
-    """Remove the containers of one run (or of every run when run_id is None); returns how many."""
+    """Remove the containers of one run, or (run_id None) of every run whose certify process is gone."""
     label = f"{LABEL_RUN}={run_id}" if run_id else LABEL_RUN
     removed = 0
     for container in client.containers.list(all=True, filters={"label": label}):
+        owner = container.labels.get(LABEL_OWNER, "")
+        if run_id is None and owner.isdigit() and psutil.pid_exists(int(owner)):
+            continue  # a run still going: not left behind
         try:
             container.remove(force=True)
             removed += 1
