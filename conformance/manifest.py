@@ -98,6 +98,11 @@ def load_manifest(raw_path: str | Path) -> Manifest:
     )
 
 
+def read_back(requests) -> "ExerciseRequest":
+    """The request that reads state back: the last read or list among them."""
+    return [r for r in requests if r.operation in READ_OPERATIONS][-1]
+
+
 def _lease(path: Path, table) -> LeaseRecipe | None:
     if table is None:
         return None

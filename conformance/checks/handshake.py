@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from conformance.catalog import check
 from conformance.handshake import certificate_facts, certificate_valid_now, decode_certificate_field
 from conformance.outcomes import Evidence, expect
@@ -144,8 +146,6 @@ LEVEL_PREFIX = ("[TRACE]", "[DEBUG]", "[INFO]", "[WARN]", "[ERROR]")
 
 
 def _structured(line: str) -> bool:
-    import json
-
     if line.startswith(LEVEL_PREFIX):
         return True
     try:

@@ -6,6 +6,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from conformance.catalog import check
+from conformance.checks.wire import wire_seen
 from conformance.handshake import certificate_facts, decode_certificate_field
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.session import CertifySession
@@ -59,10 +60,7 @@ def rejects_client_with_other_certificate(session: CertifySession, evidence: Evi
 
 @check
 def dials_the_broker_with_mtls(session: CertifySession, evidence: Evidence) -> str:
-    seen = session.wire_run
-    evidence["wire_transcript"] = seen.transcript
-    if seen.start_error:
-        raise Skip(f"the wire host could not connect: {seen.start_error}")
+    seen = wire_seen(session, evidence)
     expect(seen.setup_error is None, "Setup to return", seen.setup_error or "")
     accepted, established = seen.broker_connections or (0, 0)
     evidence["broker_dials"] = {"accepted": accepted, "mutual_tls_established": established}

@@ -11,7 +11,8 @@ DECLARED_TYPE = {"secret": 1, "auth": 2}
 SHUTDOWN_BOUND_S = 2.0
 
 
-def _seen(session: CertifySession, evidence: Evidence):
+def wire_seen(session: CertifySession, evidence: Evidence):
+    """The wire host's run, its transcript in the evidence; Skip when it could not even connect."""
     seen = session.wire_run
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
@@ -21,7 +22,7 @@ def _seen(session: CertifySession, evidence: Evidence):
 
 @check
 def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     expect(seen.setup_error is None, "a SetupReply", seen.setup_error or "")
     expect(seen.setup_err == "", "an empty SetupReply.err", f"err {seen.setup_err!r}")
     return "Setup succeeded with the mount's configuration"
@@ -29,7 +30,7 @@ def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def type_matches_declared(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     want = DECLARED_TYPE[session.plugin_type]
     evidence["type"] = seen.type
     expect(seen.type == want, f"Type {want} for a {session.plugin_type} plugin", f"Type {seen.type}")
@@ -50,7 +51,7 @@ def special_path_problem(path: str) -> str | None:
 
 @check
 def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     evidence["special_paths"] = seen.special_paths
     problems = [f"{kind}: {problem}" for kind, paths in (seen.special_paths or {}).items()
                 for path in paths if (problem := special_path_problem(path))]
@@ -60,7 +61,7 @@ def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> st
 
 @check
 def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     answer = seen.unknown_operation or {}
     evidence["operation"] = UNKNOWN_OPERATION
     evidence["answer"] = answer
@@ -72,7 +73,7 @@ def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence
 
 @check
 def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     evidence["abuse"] = seen.abuse
     parallel = seen.abuse.get("parallel", {})
     expect(parallel.get("answered") == parallel.get("sent"), f"all {parallel.get('sent')} parallel requests answered",
@@ -84,7 +85,7 @@ def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     if seen.died_before_cleanup:
         raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
     evidence["cleanup_error"] = seen.cleanup_error
@@ -97,7 +98,7 @@ def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     result = seen.shutdown
     if result is None:
         raise Skip("the plugin was gone before Shutdown")
@@ -111,14 +112,14 @@ def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
-    result = _seen(session, evidence).shutdown
+    result = wire_seen(session, evidence).shutdown
     evidence["exit_code"] = result.exit_code
     expect(result.exit_code == 0, "exit status 0", f"exit status {result.exit_code}")
     return "exit status 0"
 
 
 def _exercise(session: CertifySession, evidence: Evidence) -> dict:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     if seen.exercise is None:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
     evidence["exercise"] = seen.exercise
@@ -129,7 +130,7 @@ def _exercise(session: CertifySession, evidence: Evidence) -> dict:
 def state_round_trips_through_storage(session: CertifySession, evidence: Evidence) -> str:
     exercise = _exercise(session, evidence)
     writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
-    read_back = [r for r in exercise["requests"] if r["request"].split()[0] in ("read", "list")][-1]
+    read_back = exercise["requests"][exercise["read_back_index"]]
     reads = [c for c in read_back["storage_calls"] if c.startswith(("Get", "List"))]
     expect(bool(writes), "writes to reach the host's storage through the broker", "no Put or Delete arrived")
     expect(read_back["answer"] == "response", f"an answer to {read_back['request']!r}", read_back["answer"])
@@ -152,7 +153,7 @@ def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+    seen = wire_seen(session, evidence)
     if not seen.multiplexing:
         raise Skip("the plugin does not report multiplexing support: one mount per process")
     exercise = _exercise(session, evidence)
@@ -160,7 +161,7 @@ def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
     expect(second is not None, "a second mount on the same process", "it could not be made")
     evidence["second_mount"] = second
     expect(not second.get("setup_err"), "Setup of a second mount to succeed", f"err {second.get('setup_err')!r}")
-    first_read = [r for r in exercise["requests"] if r["request"].split()[0] in ("read", "list")][-1]
+    first_read = exercise["requests"][exercise["read_back_index"]]
     leaked = second["data"] is not None and second["data"] == first_read["data"] and first_read["data"] not in (None, "null")
     expect(not leaked, f"{second['request']!r} on the second mount not to return the first mount's data",
            f"the same data: {second['data'][:120]}" if leaked else "")

@@ -20,6 +20,7 @@ from grpclib import GRPCError
 from grpclib.health.v1.health_grpc import HealthStub
 from grpclib.health.v1.health_pb2 import HealthCheckRequest
 
+from conformance.manifest import read_back
 from conformance.wire import backend_pb2
 from conformance.wirehost.host import (
     HostError, ShutdownResult, WireHost, cancelled_request, concurrent_requests,
@@ -210,12 +211,13 @@ def _exercise(host: WireHost, requests: tuple) -> dict[str, Any]:
     """Replay the manifest's requests, then read back with failing and with slow storage."""
     pid = host.pid
     facts: dict[str, Any] = {"requests": [_send(host, r) for r in requests]}
-    read_back = [r for r in requests if r.operation in ("read", "list")][-1]
+    reader = read_back(requests)
+    facts["read_back_index"] = requests.index(reader)
     host.storage.faults.error = STORAGE_FAILURE
-    facts["failing_storage"] = _send(host, read_back) if host.alive() else None
+    facts["failing_storage"] = _send(host, reader) if host.alive() else None
     host.storage.faults.error = None
     host.storage.faults.delay_s = SLOW_STORAGE_S
-    facts["slow_storage"] = _send(host, read_back) if host.alive() else None
+    facts["slow_storage"] = _send(host, reader) if host.alive() else None
     host.storage.faults.delay_s = 0.0
     if host.alive() and facts["requests"]:
         written = requests[0].path
@@ -230,12 +232,11 @@ def _exercise(host: WireHost, requests: tuple) -> dict[str, Any]:
 
 def _second_mount(host: WireHost, plugin_type: str, requests: tuple) -> dict[str, Any]:
     """A second mount on the same (multiplexed) process reads what the first one wrote: it must not see it."""
-    read_back = [r for r in requests if r.operation in ("read", "list")][-1]
     with host.another_mount() as storage:
         facts = host.mount(plugin_type)
         if facts["setup_err"]:
             return {"setup_err": facts["setup_err"]}
-        seen = _send(host, read_back)
+        seen = _send(host, read_back(requests))
         try:
             host.backend("Cleanup", timeout=10)
         except Exception as error:  # noqa: BLE001
