@@ -24,6 +24,7 @@ AREAS = {
     "MUX": "multiplexing",
     "VER": "versions",
     "SEC": "security",
+    "AUTH": "auth",
     "PERF": "performance",
 }
 
@@ -255,6 +256,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "PATH-011", Level.MUST,
+        "The existence check MUST agree with storage: absent before an item's first write, present after it (the server routes create and update, and their ACL capabilities, by it).",
+        f"{BAO} internal/vault/request_handling.go (existence check: create vs update), sdk/framework/backend.go (HandleExistenceCheck)",
+        ("existence_check_matches_storage",),
+        depends_on=("PATH-008",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-001", Level.MUST,
         "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
         f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",
@@ -286,6 +295,96 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         needs=Needs.SERVER,
         depends_on=MOUNT_MUSTS,
         applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-015", Level.MUST,
+        "What the manifest's [[exercise]] writes through the server MUST read back with the written values (and with what its expect tables name).",
+        f"{BAO} sdk/logical/storage.go (StorageEntry round trip), sdk/framework/path.go (field data in, response data out)",
+        ("written_state_reads_back",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-017", Level.MUST,
+        "Two mounts of the same plugin MUST NOT see each other's data.",
+        f"{BAO} internal/vault/mount.go (each mount gets its own barrier view, logical/<uuid>/), sdk/plugin/grpc_backend_server.go (one backend per multiplex_id)",
+        ("mounts_do_not_share_state",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-015",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-018", Level.MUST,
+        "50 concurrent requests through the server MUST all be answered as a single one is, by the same plugin process.",
+        f"{VLT} website/content/docs/plugins/plugin-development.mdx (plugins serve requests concurrently); {BAO} internal/vault/request_handling.go",
+        ("concurrent_requests_all_succeed",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-012", Level.MUST,
+        "A LIST answer MUST carry data.keys as a list of strings, and name an item just written under the listed path.",
+        f"{BAO} sdk/logical/response_util.go (RespondErrorCommon: LIST answers and keys), sdk/logical/response.go (ListResponse)",
+        ("list_answers_carry_keys",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-013", Level.MUST,
+        "A delete of an item that does not exist MUST NOT be a server error (success or a 4xx; deletes are idempotent).",
+        f"{BAO} sdk/logical/storage.go (Delete of a missing key is not an error), internal/vault/logical_passthrough.go (handleDelete)",
+        ("delete_of_missing_item_is_not_an_error",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "AUTH-001", Level.MUST,
+        "The manifest's login, sent without a token, MUST yield a token that works (lookup-self) and carries the policies the manifest names.",
+        f"{BAO} internal/vault/request_handling.go (handleLoginRequest: auth -> token), sdk/logical/auth.go (Auth.Policies)",
+        ("login_yields_a_working_token",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=frozenset({"auth"}),
+    ),
+    Requirement(
+        "AUTH-002", Level.SHOULD,
+        "A login SHOULD ask for a TTL within the mount's limits: a positive lease_duration, no more than max_lease_ttl, nothing the server had to cap.",
+        f"{BAO} sdk/framework/lease.go (CalculateTTL: caps TTL and period at the max and warns), internal/vault/request_handling.go",
+        ("login_ttl_within_mount_limits",),
+        needs=Needs.SERVER,
+        depends_on=("AUTH-001",),
+        applies_to=frozenset({"auth"}),
+    ),
+    Requirement(
+        "AUTH-003", Level.MUST,
+        "Configuration paths (the manifest's setup and exercise writes) MUST refuse a request without a token: only login-like paths may be declared unauthenticated.",
+        f"{BAO} internal/vault/routing/router.go (LoginPath: unauthenticated special paths bypass the token check), sdk/logical/logical.go (Paths.Unauthenticated)",
+        ("configuration_needs_a_token",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=frozenset({"auth"}),
+    ),
+    Requirement(
+        "AUTH-004", Level.MUST,
+        "Every path the plugin declares unauthenticated MUST be served without a token (not 403, not 'unsupported path').",
+        f"{BAO} internal/vault/routing/router.go (LoginPath), sdk/plugin/grpc_backend_server.go (SpecialPaths)",
+        ("unauthenticated_paths_are_served",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001", "PATH-005"),
+        applies_to=frozenset({"auth"}),
+    ),
+    Requirement(
+        "AUTH-005", Level.SHOULD,
+        "A refused login (the manifest's refused_data) SHOULD be answered 400 or 403 with an error, never a 5xx and never an auth.",
+        f"{BAO} sdk/logical/error.go (ErrPermissionDenied -> 403), sdk/logical/response_util.go (RespondErrorCommon)",
+        ("refused_login_is_a_client_error",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=frozenset({"auth"}),
     ),
     Requirement(
         "LEASE-001", Level.MUST,
@@ -323,6 +422,42 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
+    Requirement(
+        "PATH-016", Level.MUST,
+        "State MUST survive a plugin reload (sys/plugins/reload/backend) and a new plugin process (the old one killed): it lives in the server's storage, not in the process.",
+        f"{BAO} internal/vault/plugin_reload.go (reload a mount's backend), internal/builtin/plugin/v5/backend.go (relaunch on existing storage)",
+        ("state_survives_reload_and_restart",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-015",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-009", Level.MUST,
+        "Every request derived from the plugin's own OpenAPI document (documented, wrong type, missing required, null, oversized, boundary values) MUST be answered without a crash: no 5xx from a panic or a broken transport, and the same plugin process throughout.",
+        f"{BAO} sdk/framework/openapi.go (the document), sdk/framework/backend.go (HandleRequest: field validation), sdk/plugin/grpc_backend_client.go (a dead plugin surfaces as a transport error)",
+        ("derived_requests_do_not_crash",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-010", Level.SHOULD,
+        "Invalid input in derived requests SHOULD be refused with a 4xx and an error message, not a 5xx.",
+        f"{BAO} sdk/logical/response_util.go (RespondErrorCommon: error responses and ErrInvalidRequest are 400, other errors 500), sdk/framework/backend.go (field parse errors)",
+        ("invalid_input_is_a_client_error",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-009",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-014", Level.MUST,
+        "An operation a declared path does not serve MUST be answered 405 'unsupported operation', told apart from a path the plugin does not serve (404).",
+        f"{BAO} sdk/framework/backend.go (HandleRequest: no callback -> ErrUnsupportedOperation), sdk/logical/response_util.go (405 vs 404)",
+        ("unsupported_operation_is_told_apart",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
@@ -330,7 +465,8 @@ BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
 CheckFunction = Callable[..., "str | None"]
 CHECKS: dict[str, CheckFunction] = {}
 CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.wire",
-                 "conformance.checks.paths", "conformance.checks.leases")
+                 "conformance.checks.paths", "conformance.checks.semantics", "conformance.checks.discovered",
+                 "conformance.checks.leases", "conformance.checks.auth")
 
 
 def check(function: CheckFunction) -> CheckFunction:

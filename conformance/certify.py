@@ -15,6 +15,8 @@ from conformance.manifest import Manifest, load_manifest
 from conformance.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
 from conformance.plugin_binary import PluginBinary, elf_is_static
+from conformance.plugin_source import obtain
+from conformance.registration import MountPlan
 from conformance.report.junit import junit_xml
 from conformance.report.markdown import markdown_summary
 from conformance.report.model import SCHEMA, Report
@@ -59,7 +61,7 @@ class CertifyOutcome:
 
 def _resolve_plugin(options: CertifyOptions) -> tuple[PluginBinary, str, str, str | None, Manifest | None]:
     manifest = load_manifest(options.manifest) if options.manifest else None
-    raw_binary = options.binary or (manifest.binary if manifest else None)
+    raw_binary = options.binary or (obtain(manifest.binary, manifest.go_install) if manifest else None)
     if raw_binary is None:
         raise UsageError("no plugin binary: give BINARY or a --manifest with plugin.binary")
     plugin_type = options.plugin_type or (manifest.plugin_type if manifest else None)
@@ -154,10 +156,12 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
 
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
-    redactor = Redactor()
+    redactor = Redactor(manifest.secrets if manifest else set())
     session = CertifySession(binary=binary, plugin_type=plugin_type, name=name, plugin_version=version,
                              exercise=manifest.exercise if manifest else (),
-                             lease=manifest.lease if manifest else None, server_kind=options.server,
+                             lease=manifest.lease if manifest else None,
+                             setup=manifest.setup if manifest else (), login=manifest.login if manifest else None,
+                             plan=MountPlan.from_manifest(manifest), server_kind=options.server,
                              server_version=server_binary.version if server_binary else "2.7.2")
     with contextlib.ExitStack() as stack:
         stack.callback(session.close)

@@ -1,137 +1,325 @@
-"""Certify manifests: a TOML file naming the binary, its type and how to register it.
+"""Certify manifests: one TOML file that says how to register, mount, configure and exercise a plugin.
+
+The schema is a set of pydantic models (unknown keys forbidden, types strict),
+so that every mistake in a manifest is reported at once, each named by its
+key: ``invalid manifest m.toml: plugin.colour: unknown key; lease.path: missing``.
+The README's "Manifests" section documents every key; the example below is the
+short version.
 
     [plugin]
     binary = "../bin/reference-secrets"   # relative to the manifest file
+    go_install = "example.com/x/cmd/x@v1.2.3"  # optional: how to build the binary when it is missing
     type = "secret"                       # secret | auth | database
     name = "reference-secrets"            # optional, default: the binary's file name
-    version = "v0.1.0"                    # optional: registered version
+    version = "v0.1.0"                    # optional: the version registered in the catalog
+    args = []                             # optional: catalog args
+    env = { }                             # optional: catalog env
 
-    [[exercise]]                          # optional: requests that write and read state,
-    operation = "update"                  # replayed over the wire (storage round trip,
-    path = "config"                       # storage faults); the last read-type one is
-    data = { username_prefix = "vpc" }    # the read-back
+    [mount]                               # optional: how the plugin is enabled
+    options = { }                         # e.g. { version = "2" } for kv
+    default_lease_ttl = "60s"
+    max_lease_ttl = "1h"
+
+    [[setup]]                             # optional: requests through the server after mounting
+    operation = "update"
+    path = "config"
+    data = { username_prefix = "vpc" }
+
+    [[exercise]]                          # optional: requests that write and read state; the last
+    operation = "update"                  # read-type one is the read-back. expect: optional
+    path = "config"                       # status codes and data the answer must carry
+    data = { username_prefix = "vpc" }
     [[exercise]]
     operation = "read"
     path = "config"
+    expect = { status = [200], data = { username_prefix = "vpc" } }
 
     [lease]                               # optional (secrets): how to get a leased secret
     setup = [ { operation = "update", path = "roles/vpc", data = { ttl = 60 } } ]
-    path = "creds/vpc"                    # read through the server: a renewable lease
+    path = "creds/vpc"
+
+    [login]                               # auth plugins: how to log in
+    path = "login"
+    data = { username = "vpc", password = { env = "VPC_PASSWORD" } }
+    refused_data = { username = "vpc", password = "wrong" }
+    policies = ["vpc-reader"]
+
+    [database]                            # database plugins: how to reach the database
+    connection = { connection_url = "redis://127.0.0.1:6379" }
 
     [expect]                              # read by the self-tests, ignored by certify
     verdict = "conformant"
     failing = []
+
+Any value inside data can be computed instead of written: ``{ env = "NAME" }``
+(an environment variable), ``{ file = "path" }`` (a file's text, relative to the
+manifest), or ``{ command = ["prog", "arg"] }`` (a program's stdout, run from
+the manifest's folder). Computed values are treated as secrets: every report
+and log shows them as <redacted>.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
-from conformance.catalog import BY_ID, PLUGIN_TYPES
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from conformance.catalog import BY_ID
 from conformance.errors import UsageError
 
-PLUGIN_KEYS = {"binary", "type", "name", "version"}
-EXPECT_KEYS = {"verdict", "failing"}
-EXERCISE_KEYS = {"operation", "path", "data"}
 READ_OPERATIONS = {"read", "list"}
-VERDICTS = {"conformant", "non-conformant"}
+WRITE_OPERATIONS = {"create", "update", "patch"}
+COMMAND_TIMEOUT_S = 30.0  # a value command that takes longer is a broken manifest, not a slow one
+Operation = Literal["read", "list", "create", "update", "delete", "patch"]
+PluginType = Literal["secret", "auth", "database"]
+RELATIVE_PATH = r"^[^/\s][^\s]*$"
+DURATION = r"^\d+[smhd]?$"
+GO_INSTALL = r"^[^@\s]+@v\S+$"
+PLUGIN_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+SEMVER = r"^v?\d+\.\d+\.\d+\S*$"
+MOUNT_PATH = r"^[A-Za-z0-9][A-Za-z0-9_/-]*[A-Za-z0-9]$"
+# What each pattern means, for error messages a person can act on.
+PATTERN_WORDS = {
+    RELATIVE_PATH: "a path relative to the mount (no leading '/', no spaces)",
+    DURATION: "a duration such as \"60s\", \"10m\", \"1h\" or a number of seconds",
+    GO_INSTALL: "module/path/cmd/name@vX.Y.Z",
+    PLUGIN_NAME: "letters, digits, '.', '_' and '-'",
+    SEMVER: "a semantic version such as v1.2.3",
+    MOUNT_PATH: "a mount path such as vpc-kv (no leading or trailing '/')",
+}
 
 
-@dataclass(frozen=True)
-class Expectation:
-    verdict: str
-    failing: tuple[str, ...] = ()
+class Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-@dataclass(frozen=True)
-class ExerciseRequest:
-    operation: str
-    path: str
-    data: dict | None = None
+class Answer(Table):
+    status: list[int] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class LeaseRecipe:
-    path: str
-    setup: tuple[ExerciseRequest, ...] = ()
+class Request(Table):
+    operation: Operation
+    path: str = Field(pattern=RELATIVE_PATH)
+    data: dict[str, Any] | None = None
+    expect: Answer | None = None
+
+    @property
+    def line(self) -> str:
+        return f"{self.operation} {self.path}"
 
 
-@dataclass(frozen=True)
+class PluginTable(Table):
+    binary: str | None = Field(default=None, min_length=1)
+    go_install: str | None = Field(default=None, pattern=GO_INSTALL)
+    type: PluginType | None = None
+    name: str | None = Field(default=None, pattern=PLUGIN_NAME)
+    version: str | None = Field(default=None, pattern=SEMVER)
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, env: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in env if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+        if bad:
+            raise ValueError(f"environment variable names must be identifiers, got {bad}")
+        return env
+
+
+class MountTable(Table):
+    path: str | None = Field(default=None, pattern=MOUNT_PATH)
+    description: str = ""
+    options: dict[str, str] = Field(default_factory=dict)
+    default_lease_ttl: str | None = Field(default=None, pattern=DURATION)
+    max_lease_ttl: str | None = Field(default=None, pattern=DURATION)
+
+
+class LeaseTable(Table):
+    path: str = Field(pattern=RELATIVE_PATH)
+    operation: Literal["read", "update"] = "read"
+    data: dict[str, Any] | None = None
+    setup: list[Request] = Field(default_factory=list)
+
+
+class LoginTable(Table):
+    path: str = Field(pattern=RELATIVE_PATH)
+    data: dict[str, Any]
+    refused_data: dict[str, Any] | None = None
+    policies: list[str] = Field(default_factory=list)
+
+
+class DatabaseTable(Table):
+    connection: dict[str, Any]
+
+
+class ExpectTable(Table):
+    verdict: Literal["conformant", "non-conformant"]
+    failing: list[str] = Field(default_factory=list)
+    runtime: Literal["process", "wire"] = "process"  # the runtime the self-test certifies with
+
+    @field_validator("failing")
+    @classmethod
+    def _known_ids(cls, failing: list[str]) -> list[str]:
+        unknown = [f for f in failing if f not in BY_ID]
+        if unknown:
+            raise ValueError(f"not catalog requirement ids: {unknown}")
+        return failing
+
+
+class ManifestDocument(Table):
+    plugin: PluginTable = Field(default_factory=PluginTable)
+    mount: MountTable = Field(default_factory=MountTable)
+    setup: list[Request] = Field(default_factory=list)
+    exercise: list[Request] = Field(default_factory=list)
+    lease: LeaseTable | None = None
+    login: LoginTable | None = None
+    database: DatabaseTable | None = None
+    expect: ExpectTable | None = None
+
+    @model_validator(mode="after")
+    def _exercise_reads_back(self) -> "ManifestDocument":
+        if self.exercise and not any(r.operation in READ_OPERATIONS for r in self.exercise):
+            raise ValueError("[[exercise]] needs a read or list request to read back")
+        return self
+
+
 class Manifest:
-    path: Path
-    binary: Path | None
-    plugin_type: str | None
-    name: str | None
-    version: str | None
-    expect: Expectation | None = field(default=None)
-    exercise: tuple[ExerciseRequest, ...] = ()
-    lease: LeaseRecipe | None = None
+    """A validated manifest, with paths resolved against its folder and computed values filled in."""
+
+    def __init__(self, path: Path, document: ManifestDocument, secrets: set[str]):
+        self.path = path
+        self.document = document
+        self.secrets = secrets  # computed values: the redactor hides them
+        plugin = document.plugin
+        self.binary = (path.parent / plugin.binary) if plugin.binary else None
+        self.go_install = plugin.go_install
+        self.plugin_type = plugin.type
+        self.name = plugin.name
+        self.version = plugin.version
+        self.args = tuple(plugin.args)
+        self.env = dict(plugin.env)
+        self.mount = document.mount
+        self.setup = tuple(document.setup)
+        self.exercise = tuple(document.exercise)
+        self.lease = document.lease
+        self.login = document.login
+        self.database = document.database
+        self.expect = document.expect
 
 
 def load_manifest(raw_path: str | Path) -> Manifest:
     path = Path(raw_path)
     try:
-        document = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text())
     except OSError as error:
         raise UsageError(f"cannot read manifest {path}: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"invalid manifest {path}: {error}") from None
-    unknown = set(document) - {"plugin", "expect", "exercise", "lease"}
-    if unknown:
-        raise UsageError(f"invalid manifest {path}: unknown table(s) {sorted(unknown)}")
-    plugin = document.get("plugin", {})
-    if not isinstance(plugin, dict) or set(plugin) - PLUGIN_KEYS:
-        raise UsageError(f"invalid manifest {path}: [plugin] takes only {sorted(PLUGIN_KEYS)}")
-    for key in PLUGIN_KEYS & set(plugin):
-        if not isinstance(plugin[key], str) or not plugin[key]:
-            raise UsageError(f"invalid manifest {path}: plugin.{key} must be a non-empty string")
-    if plugin.get("type") and plugin["type"] not in PLUGIN_TYPES:
-        raise UsageError(f"invalid manifest {path}: plugin.type must be one of {', '.join(PLUGIN_TYPES)}")
-    binary = (path.parent / plugin["binary"]) if "binary" in plugin else None
-    return Manifest(
-        path=path, binary=binary, plugin_type=plugin.get("type"), name=plugin.get("name"),
-        version=plugin.get("version"), expect=_expectation(path, document.get("expect")),
-        exercise=_requests(path, "exercise", document.get("exercise", [])),
-        lease=_lease(path, document.get("lease")),
-    )
+    try:
+        document = ManifestDocument.model_validate(raw)
+    except ValidationError as error:
+        raise UsageError(f"invalid manifest {path}: {describe(error)}") from None
+    secrets: set[str] = set()
+    document = document.model_copy(update=_computed(document, path.parent, secrets))
+    return Manifest(path, document, secrets)
 
 
-def read_back(requests) -> "ExerciseRequest":
+def describe(error: ValidationError) -> str:
+    """Every problem, each as 'key: what was wrong' in TOML's own dotted spelling."""
+    problems = []
+    for item in error.errors(include_url=False):
+        key = _dotted(item["loc"])
+        if item["type"] == "extra_forbidden":
+            problems.append(f"{key}: unknown key")
+        elif item["type"] == "missing":
+            problems.append(f"{key}: missing (required)")
+        else:
+            seen = item.get("input")
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "string_pattern_mismatch":
+                message = "expected " + PATTERN_WORDS.get(item["ctx"]["pattern"], f"a match for {item['ctx']['pattern']}")
+            shown = f", got {seen!r}" if not isinstance(seen, (dict, list)) else ""
+            problems.append(f"{key or 'manifest'}: {message}{shown}")
+    return "; ".join(problems)
+
+
+def _dotted(loc: tuple) -> str:
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        elif not str(part).startswith(("function-", "literal[")):
+            key += f".{part}" if key else str(part)
+    return key
+
+
+def read_back(requests) -> Request:
     """The request that reads state back: the last read or list among them."""
     return [r for r in requests if r.operation in READ_OPERATIONS][-1]
 
 
-def _lease(path: Path, table) -> LeaseRecipe | None:
-    if table is None:
-        return None
-    if not isinstance(table, dict) or set(table) - {"path", "setup"} or not isinstance(table.get("path"), str):
-        raise UsageError(f"invalid manifest {path}: [lease] needs path (a string) and optional setup requests")
-    return LeaseRecipe(path=table["path"], setup=_requests(path, "lease.setup", table.get("setup", [])))
+# -- computed values ---------------------------------------------------------
+def _computed(document: ManifestDocument, folder: Path, secrets: set[str]) -> dict[str, Any]:
+    def requests(where: str, items: list[Request]) -> list[Request]:
+        return [r.model_copy(update={"data": _fill(r.data, f"{where}[{i}].data", folder, secrets)})
+                for i, r in enumerate(items)]
+
+    update: dict[str, Any] = {"setup": requests("setup", document.setup),
+                              "exercise": requests("exercise", document.exercise)}
+    if document.lease:
+        update["lease"] = document.lease.model_copy(update={
+            "setup": requests("lease.setup", document.lease.setup),
+            "data": _fill(document.lease.data, "lease.data", folder, secrets)})
+    if document.login:
+        update["login"] = document.login.model_copy(update={
+            "data": _fill(document.login.data, "login.data", folder, secrets),
+            "refused_data": _fill(document.login.refused_data, "login.refused_data", folder, secrets)})
+    if document.database:
+        update["database"] = document.database.model_copy(update={
+            "connection": _fill(document.database.connection, "database.connection", folder, secrets)})
+    return update
 
 
-def _requests(path: Path, where: str, table) -> tuple[ExerciseRequest, ...]:
-    if not isinstance(table, list) or not all(isinstance(item, dict) for item in table):
-        raise UsageError(f"invalid manifest {path}: {where} must be an array of tables")
-    requests = []
-    for item in table:
-        if set(item) - EXERCISE_KEYS or not isinstance(item.get("operation"), str) or not isinstance(item.get("path"), str):
-            raise UsageError(f"invalid manifest {path}: each {where} request needs operation and path (and optional data)")
-        if "data" in item and not isinstance(item["data"], dict):
-            raise UsageError(f"invalid manifest {path}: {where} data must be a table")
-        requests.append(ExerciseRequest(item["operation"], item["path"], item.get("data")))
-    if where == "exercise" and requests and not any(r.operation in READ_OPERATIONS for r in requests):
-        raise UsageError(f"invalid manifest {path}: [[exercise]] needs a read or list request to read back")
-    return tuple(requests)
+def _fill(value: Any, key: str, folder: Path, secrets: set[str]) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)) in ("env", "file", "command"):
+            computed = _compute(next(iter(value)), next(iter(value.values())), key, folder)
+            secrets.add(computed)
+            return computed
+        return {k: _fill(v, f"{key}.{k}", folder, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, f"{key}[{i}]", folder, secrets) for i, v in enumerate(value)]
+    return value
 
 
-def _expectation(path: Path, table) -> Expectation | None:
-    if table is None:
-        return None
-    if not isinstance(table, dict) or set(table) - EXPECT_KEYS or table.get("verdict") not in VERDICTS:
-        raise UsageError(f"invalid manifest {path}: [expect] needs verdict = {' or '.join(sorted(VERDICTS))}, optional failing")
-    failing = table.get("failing", [])
-    if not isinstance(failing, list) or any(f not in BY_ID for f in failing):
-        raise UsageError(f"invalid manifest {path}: expect.failing must list catalog requirement ids")
-    return Expectation(verdict=table["verdict"], failing=tuple(failing))
+def _compute(kind: str, spec: Any, key: str, folder: Path) -> str:
+    if kind == "env":
+        if not isinstance(spec, str) or spec not in os.environ:
+            raise UsageError(f"manifest value {key}: environment variable {spec!r} is not set")
+        return os.environ[spec]
+    if kind == "file":
+        if not isinstance(spec, str):
+            raise UsageError(f"manifest value {key}: file must be a path string")
+        try:
+            return (folder / spec).read_text()
+        except OSError as error:
+            raise UsageError(f"manifest value {key}: cannot read {folder / spec}: {error.strerror}") from None
+    if not isinstance(spec, list) or not spec or not all(isinstance(a, str) for a in spec):
+        raise UsageError(f"manifest value {key}: command must be a non-empty array of strings")
+    try:
+        done = subprocess.run(spec, cwd=folder, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise UsageError(f"manifest value {key}: command {spec[0]!r} not found") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"manifest value {key}: command {spec[0]!r} ran longer than {COMMAND_TIMEOUT_S:.0f} s") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UsageError(f"manifest value {key}: command {spec[0]!r} exited {done.returncode}: {last}")
+    return done.stdout.strip()

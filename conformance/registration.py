@@ -11,6 +11,11 @@ from conformance.plugin_binary import PluginBinary
 from conformance.servers.base import DevServer
 
 
+# The HTTP verb a server maps to each logical operation (LIST is Vault's own verb).
+HTTP_METHOD = {"read": "GET", "list": "LIST", "delete": "DELETE", "create": "POST", "update": "POST",
+               "patch": "PATCH"}
+
+
 class RegistrationFailed(Exception):
     def __init__(self, step: str, status: int, words: str, evidence: dict[str, Any]):
         super().__init__(f"{step} failed with HTTP {status}: {words}")
@@ -30,6 +35,7 @@ class Mount:
     catalog_entry: dict[str, Any]
     mount_entry: dict[str, Any]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    plan: "MountPlan | None" = None
 
 
 def server_words(response) -> str:
@@ -42,9 +48,45 @@ def server_words(response) -> str:
     return (response.text or "").strip()[:300] or "(empty body)"
 
 
+@dataclass(frozen=True)
+class MountPlan:
+    """How the plugin goes into the catalog and is enabled: the manifest's [plugin] args/env and [mount]."""
+
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    path: str | None = None
+    description: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    default_lease_ttl: str | None = None
+    max_lease_ttl: str | None = None
+
+    @classmethod
+    def from_manifest(cls, manifest) -> "MountPlan":
+        if manifest is None:
+            return cls()
+        mount = manifest.mount
+        return cls(args=tuple(manifest.args), env=tuple(sorted(manifest.env.items())), path=mount.path,
+                   description=mount.description, options=tuple(sorted(mount.options.items())),
+                   default_lease_ttl=mount.default_lease_ttl, max_lease_ttl=mount.max_lease_ttl)
+
+    def enable_body(self, name: str, pinned: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": name}
+        if pinned:
+            body["plugin_version"] = pinned
+        if self.description:
+            body["description"] = self.description
+        if self.options:
+            body["options"] = dict(self.options)
+        config = {k: v for k, v in (("default_lease_ttl", self.default_lease_ttl),
+                                    ("max_lease_ttl", self.max_lease_ttl)) if v}
+        if config:
+            body["config"] = config
+        return body
+
+
 def register_and_mount(
     server: DevServer, binary: PluginBinary, plugin_type: str, name: str,
-    version: str | None = None, mount_path: str | None = None,
+    version: str | None = None, mount_path: str | None = None, plan: MountPlan = MountPlan(),
 ) -> Mount:
     evidence: dict[str, Any] = {"plugin_directory_command": name, "sha256": binary.sha256}
     timings: dict[str, float] = {}
@@ -65,6 +107,10 @@ def register_and_mount(
     body: dict[str, Any] = {"sha256": binary.sha256, "command": name}
     if version:
         body["version"] = version
+    if plan.args:
+        body["args"] = list(plan.args)
+    if plan.env:
+        body["env"] = [f"{k}={v}" for k, v in plan.env]
     call("register", "PUT", catalog_path, json=body)
     # Unversioned registration adopts the plugin's self-reported version, so look the
     # entry up in the detailed list by name, type and sha256, then pin the mount to it.
@@ -77,22 +123,47 @@ def register_and_mount(
     pinned = catalog_entry.get("version") or None
     evidence["catalog_entry"] = {k: catalog_entry.get(k) for k in ("name", "type", "sha256", "version", "builtin")}
 
-    path = mount_path or f"vpc-{name}"
-    if plugin_type == "auth":
-        enable_path, table_path, api_path = f"sys/auth/{path}", "sys/auth", f"auth/{path}"
-    else:
-        enable_path, table_path, api_path = f"sys/mounts/{path}", "sys/mounts", path
-    mount_body: dict[str, Any] = {"type": name}
-    if pinned:
-        mount_body["plugin_version"] = pinned
-    call("enable", "POST", enable_path, json=mount_body)
-    table = call("read_mounts", "GET", table_path).json()
-    entries = table.get("data", table)
-    mount_entry = entries.get(f"{path}/", {})
+    path = mount_path or plan.path or f"vpc-{name}"
+    api_path, mount_entry = enable_mount(server, plugin_type, name, pinned, path, plan, call)
     evidence["mount_entry"] = {
         k: mount_entry.get(k) for k in ("type", "plugin_version", "running_plugin_version", "running_sha256", "accessor")
     }
     return Mount(
         name=name, plugin_type=plugin_type, path=api_path, sha256=binary.sha256, version=pinned,
-        catalog_entry=catalog_entry, mount_entry=mount_entry, timings_ms=timings,
+        catalog_entry=catalog_entry, mount_entry=mount_entry, timings_ms=timings, plan=plan,
     )
+
+
+def enable_mount(server: DevServer, plugin_type: str, name: str, pinned: str | None, path: str,
+                 plan: MountPlan, call) -> tuple[str, dict[str, Any]]:
+    """Enable an already registered plugin at path; returns its API path and its mount table entry."""
+    if plugin_type == "auth":
+        enable_path, table_path, api_path = f"sys/auth/{path}", "sys/auth", f"auth/{path}"
+    else:
+        enable_path, table_path, api_path = f"sys/mounts/{path}", "sys/mounts", path
+    call("enable", "POST", enable_path, json=plan.enable_body(name, pinned))
+    table = call("read_mounts", "GET", table_path).json()
+    entries = table.get("data", table)
+    return api_path, entries.get(f"{path}/", {})
+
+
+def another_mount(server: DevServer, mount: Mount, suffix: str) -> Mount:
+    """A second mount of the same registered plugin (same catalog entry, same plan) at <path>-<suffix>."""
+    evidence: dict[str, Any] = {}
+
+    def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
+        response = server.request(method, path, **kwargs)
+        evidence[f"{step}_http"] = f"{method} /v1/{path} -> {response.status_code}"
+        if response.status_code not in ok:
+            raise RegistrationFailed(step, response.status_code, server_words(response), evidence)
+        return response
+
+    path = f"{mount.path.removeprefix('auth/')}-{suffix}"
+    api_path, entry = enable_mount(server, mount.plugin_type, mount.name, mount.version, path, mount.plan, call)
+    return Mount(name=mount.name, plugin_type=mount.plugin_type, path=api_path, sha256=mount.sha256,
+                 version=mount.version, catalog_entry=mount.catalog_entry, mount_entry=entry, plan=mount.plan)
+
+
+def disable_mount(server: DevServer, mount: Mount) -> int:
+    table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
+    return server.request("DELETE", f"{table}/{mount.path.removeprefix('auth/')}").status_code

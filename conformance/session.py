@@ -18,7 +18,7 @@ from conformance.hostcert import HostCertificate, generate_host_certificate
 from conformance.launch import PluginProcess
 from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
-from conformance.registration import Mount, RegistrationFailed, register_and_mount
+from conformance.registration import HTTP_METHOD, Mount, MountPlan, RegistrationFailed, register_and_mount, server_words
 from conformance.servers.base import DevServer
 from conformance.tempdirs import short_tempdir
 from conformance.tlsprobe import TlsProbe, probe
@@ -59,6 +59,9 @@ class CertifySession:
     plugin_version: str | None = None
     exercise: tuple = ()  # manifest [[exercise]] requests
     lease: Any = None  # manifest [lease] recipe
+    setup: tuple = ()  # manifest [[setup]] requests, sent through the server after mounting
+    login: Any = None  # manifest [login] recipe (auth plugins)
+    plan: MountPlan = field(default_factory=MountPlan)
     server: DevServer | None = None
     server_kind: str = "openbao"
     server_version: str = "2.7.2"
@@ -68,6 +71,7 @@ class CertifySession:
     _workdir: Path | None = None
     _mount: Mount | None = None
     _mount_failure: RegistrationFailed | None = None
+    requests_checked: int = 0  # requests sent to the plugin's paths through the server, by the checks
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -154,6 +158,7 @@ class CertifySession:
         """The whole lifecycle played by the suite's own host, once."""
         with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
                       handshake_timeout_s=self.handshake_timeout_s) as host:
+            host.mount_options = dict(self.plan.options)
             observation = play(host, self.plugin_type, self.exercise)
             self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
                                    f"{host.plugin.stderr_text if host.plugin else ''}\n")
@@ -176,12 +181,44 @@ class CertifySession:
             raise self._mount_failure
         if self._mount is None:
             try:
-                self._mount = register_and_mount(self.server, self.binary, self.plugin_type, self.name,
-                                                 self.plugin_version)
+                mount = register_and_mount(self.server, self.binary, self.plugin_type, self.name,
+                                           self.plugin_version, plan=self.plan)
+                self._run_setup(mount)
+                self._mount = mount
             except RegistrationFailed as failure:
                 self._mount_failure = failure
                 raise
         return self._mount
+
+    def _run_setup(self, mount: Mount) -> None:
+        for index, request in enumerate(self.setup):
+            response = self.server.request(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
+                                           json=request.data)
+            mount.timings_ms[f"setup[{index}]"] = round(response.elapsed.total_seconds() * 1000, 2)
+            if response.status_code >= 300:
+                raise RegistrationFailed(f"setup[{index}] {request.line}", response.status_code,
+                                         server_words(response), {"mount_path": mount.path})
+
+    def once(self, key: str, observe):
+        """An observation several checks share, made on first use; an exception is remembered and raised again."""
+        memo = self.__dict__.setdefault("_observed", {})
+        if key not in memo:
+            try:
+                memo[key] = (True, observe())
+            except Exception as error:  # noqa: BLE001 - re-raised to every check that asks
+                memo[key] = (False, error)
+        ok, value = memo[key]
+        if not ok:
+            raise value
+        return value
+
+    def api(self, method: str, path: str, token: str | None | bool = True, **kwargs):
+        """A request to the server on behalf of a check, counted; token True: root, None: no token at all."""
+        assert self.server is not None
+        self.requests_checked += 1
+        if token is True:
+            return self.server.request(method, path, **kwargs)
+        return self.server.request_as(token, method, path, **kwargs)
 
     @property
     def mounted(self) -> Mount | None:

@@ -14,7 +14,7 @@ MANIFEST_FILES = sorted(MANIFESTS.glob("*.toml"))
 def test_plugin_under_test_gets_expected_verdict(run_cli, tmp_path, manifest_path):
     manifest = load_manifest(manifest_path)
     built(manifest.binary.name)
-    run = run_cli("certify", "--manifest", str(manifest_path), "--runtime", "process",
+    run = run_cli("certify", "--manifest", str(manifest_path), "--runtime", manifest.expect.runtime,
                   "--report-dir", str(tmp_path / "report"))
     expect = manifest.expect
     report = run.report

@@ -6,10 +6,9 @@ from typing import Any
 
 from conformance.catalog import check
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import server_words
+from conformance.registration import HTTP_METHOD, server_words
 from conformance.session import CertifySession
 
-HTTP_METHOD = {"read": "GET", "list": "LIST", "delete": "DELETE", "create": "POST", "update": "POST"}
 RENEW_INCREMENT_S = 30
 
 

@@ -162,7 +162,31 @@ def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
     evidence["second_mount"] = second
     expect(not second.get("setup_err"), "Setup of a second mount to succeed", f"err {second.get('setup_err')!r}")
     first_read = exercise["requests"][exercise["read_back_index"]]
-    leaked = second["data"] is not None and second["data"] == first_read["data"] and first_read["data"] not in (None, "null")
+    leaked = second["data"] == first_read["data"] and first_read["data"] not in (None, "", "null", "{}")
     expect(not leaked, f"{second['request']!r} on the second mount not to return the first mount's data",
            f"the same data: {second['data'][:120]}" if leaked else "")
     return f"the second mount answered {second['answer']!r} without the first mount's data"
+
+
+@check
+def existence_check_matches_storage(session: CertifySession, evidence: Evidence) -> str:
+    exercise = _exercise(session, evidence)
+    seen_paths: set[str] = set()
+    checked = []
+    for request in exercise["requests"]:
+        existence, path = request.get("existence"), request["request"].split(" ", 1)[1]
+        first = path not in seen_paths
+        seen_paths.add(path)
+        if not existence or not existence["check_found"]:
+            continue
+        checked.append({"request": request["request"], **existence})
+        if first:  # the scenario starts on empty storage: nothing exists before its first write
+            expect(existence["exists_before"] is False, f"ExistenceCheck of {path} before its first write: exists false",
+                   "exists true (the server would route the create as an update)")
+        if "exists_after" in existence:
+            expect(existence["exists_after"] is True, f"ExistenceCheck of {path} after a successful write: exists true",
+                   f"{existence['exists_after']!r} (the server would route the next update as a create)")
+    evidence["existence_checks"] = checked
+    if not checked:
+        raise Skip("no exercised write path has an existence check")
+    return f"{len(checked)} write(s): the existence check said absent before and present after"

@@ -157,6 +157,12 @@ class DevServer:
         assert self.client is not None
         return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
 
+    def request_as(self, token: str | None, method: str, path: str, **kwargs) -> requests.Response:
+        """One API call with another token, or none at all (token None): what a client without root sees."""
+        headers = {"X-Vault-Token": token} if token else {}
+        return requests.request(method, f"{self.address}/v1/{path.lstrip('/')}", headers=headers,
+                                timeout=REQUEST_TIMEOUT_S, **kwargs)
+
     def stop(self) -> None:
         """Stop the server and everything it started; keep its log; remove every file."""
         with interrupts_held():

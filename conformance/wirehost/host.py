@@ -101,6 +101,7 @@ class WireHost:
     def __post_init__(self) -> None:
         self.loop = LoopThread()
         self.plugin: PluginProcess | None = None
+        self.mount_options: dict[str, str] = {}  # what the mount passes in SetupArgs.Config besides plugin_*
         self.handshake: HandshakeLine | None = None
         self.plugin_cert_der: bytes | None = None
         self.channel: Channel | None = None
@@ -276,7 +277,8 @@ class WireHost:
 
     def mount(self, plugin_type: str, name: str = "vpc") -> dict[str, Any]:
         """What a mount does: Setup (with the mount's config), Type, SpecialPaths, Initialize."""
-        config = {"plugin_name": name, "plugin_type": plugin_type, "plugin_version": ""}
+        # A server passes the mount's options in the same map (kv reads its version there).
+        config = {**self.mount_options, "plugin_name": name, "plugin_type": plugin_type, "plugin_version": ""}
         setup = self.setup(config, backend_uuid=secrets.token_hex(16))
         facts: dict[str, Any] = {"setup_err": setup.err}
         if setup.err:

@@ -184,9 +184,11 @@ SLOW_STORAGE_S = 1.0
 def _send(host: WireHost, request) -> dict[str, Any]:
     """One exercise request as a server sends it: an existence check first for writes."""
     operation = request.operation
+    existence = None
     if operation in ("create", "update"):
         check = host.backend("HandleExistenceCheck", _existence_args(request))
         operation = "create" if check.check_found and not check.exists else "update"
+        existence = {"check_found": check.check_found, "exists_before": check.exists}
     calls_before = len(host.storage.calls)
     started = time.monotonic()
     data = None
@@ -197,9 +199,15 @@ def _send(host: WireHost, request) -> dict[str, Any]:
             data = reply.response.data
     except Exception as error:  # noqa: BLE001
         summary = _error_text(error)
+    elapsed_ms = round((time.monotonic() - started) * 1000, 2)
+    storage_calls = host.storage.calls[calls_before:]
+    if existence is not None and existence["check_found"] and summary == "response":
+        try:  # after a successful write, the item exists: a server would now route writes as update
+            existence["exists_after"] = host.backend("HandleExistenceCheck", _existence_args(request)).exists
+        except Exception as error:  # noqa: BLE001
+            existence["exists_after"] = _error_text(error)
     return {"request": f"{operation} {request.path}", "answer": summary, "data": data,
-            "elapsed_ms": round((time.monotonic() - started) * 1000, 2),
-            "storage_calls": host.storage.calls[calls_before:]}
+            "elapsed_ms": elapsed_ms, "storage_calls": storage_calls, "existence": existence}
 
 
 def _existence_args(request):

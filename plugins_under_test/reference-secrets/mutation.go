@@ -40,6 +40,18 @@ var mutation = struct {
 	renewWithoutSecret bool
 	// revokeError, when set, is what a lease revocation answers.
 	revokeError error
+	// allocateBeforeValidating sizes a buffer from password_length before checking its range.
+	allocateBeforeValidating bool
+	// rangeErrorAsServerError answers an out-of-range field with a plain error (HTTP 500) instead of a 400.
+	rangeErrorAsServerError bool
+	// existenceAlwaysFalse makes the configuration's existence check say "absent" whatever storage holds.
+	existenceAlwaysFalse bool
+	// listKeysField is the field a list answer puts the names in (the reference: "keys").
+	listKeysField string
+	// deleteMissingFails answers a delete of a role that does not exist with an error.
+	deleteMissingFails bool
+	// staleRead answers a configuration read with the default username_prefix, not the stored one.
+	staleRead bool
 }{
 	beforeServe: func() {},
 	afterServe:  func() {},

@@ -64,6 +64,9 @@ func readConfig(ctx context.Context, s logical.Storage) (*engineConfig, error) {
 
 func (b *backend) configExists(ctx context.Context, req *logical.Request, _ *framework.FieldData) (bool, error) {
 	config, err := readConfig(ctx, req.Storage)
+	if mutation.existenceAlwaysFalse {
+		return false, err
+	}
 	return config != nil, err
 }
 
@@ -72,8 +75,12 @@ func (b *backend) configRead(ctx context.Context, req *logical.Request, _ *frame
 	if err != nil || config == nil {
 		return nil, err
 	}
+	prefix := config.UsernamePrefix
+	if mutation.staleRead {
+		prefix = defaultConfig().UsernamePrefix
+	}
 	return &logical.Response{Data: map[string]interface{}{
-		"username_prefix": config.UsernamePrefix,
+		"username_prefix": prefix,
 		"password_length": config.PasswordLength,
 	}}, nil
 }
@@ -91,6 +98,12 @@ func (b *backend) configWrite(ctx context.Context, req *logical.Request, d *fram
 	}
 	if v, ok := d.GetOk("password_length"); ok {
 		config.PasswordLength = v.(int)
+	}
+	if mutation.allocateBeforeValidating {
+		_ = make([]byte, config.PasswordLength) // panics on a negative or huge length
+	}
+	if (config.PasswordLength < 16 || config.PasswordLength > 128) && mutation.rangeErrorAsServerError {
+		return nil, fmt.Errorf("password_length must be between 16 and 128, got %d", config.PasswordLength)
 	}
 	if config.PasswordLength < 16 || config.PasswordLength > 128 {
 		return logical.ErrorResponse(fmt.Sprintf("password_length must be between 16 and 128, got %d", config.PasswordLength)), nil

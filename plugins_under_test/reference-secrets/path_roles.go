@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hashicorp/vault/sdk/framework"
@@ -64,6 +65,9 @@ func (b *backend) rolesList(ctx context.Context, req *logical.Request, _ *framew
 	if err != nil {
 		return nil, err
 	}
+	if mutation.listKeysField != "" {
+		return &logical.Response{Data: map[string]interface{}{mutation.listKeysField: names}}, nil
+	}
 	return logical.ListResponse(names), nil
 }
 
@@ -113,5 +117,10 @@ func (b *backend) roleWrite(ctx context.Context, req *logical.Request, d *framew
 }
 
 func (b *backend) roleDelete(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	if mutation.deleteMissingFails {
+		if r, err := readRole(ctx, req.Storage, d.Get("name").(string)); err != nil || r == nil {
+			return nil, errors.New("role not found")
+		}
+	}
 	return nil, req.Storage.Delete(ctx, rolePrefix+d.Get("name").(string))
 }

@@ -1,0 +1,153 @@
+"""AUTH: an auth method through the server: login, the token it yields, and which paths need a token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.catalog import check
+from conformance.discovery import PROBE_NAME
+from conformance.manifest import WRITE_OPERATIONS
+from conformance.outcomes import Evidence, Skip, expect
+from conformance.registration import HTTP_METHOD, server_words
+from conformance.session import CertifySession
+
+CAPPED_WORDS = ("capped", "exceeded the effective max_ttl")
+
+
+def _login_recipe(session: CertifySession):
+    if session.login is None:
+        raise Skip("no [login] recipe in the manifest: nothing known that logs in")
+    return session.login
+
+
+def _mount_max_ttl(session: CertifySession) -> int:
+    tune = session.api("GET", f"sys/auth/{session.mount.path.removeprefix('auth/')}/tune")
+    expect(tune.status_code == 200, "the mount's tuning to be readable", f"HTTP {tune.status_code}")
+    return int((tune.json().get("data") or tune.json()).get("max_lease_ttl") or 0)
+
+
+def logged_in(session: CertifySession) -> dict[str, Any]:
+    """The manifest's login, made once without a token, and what the server says of the token it yields."""
+    def observe() -> dict[str, Any]:
+        recipe = _login_recipe(session)
+        mount = session.mount
+        response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.data)
+        expect(response.status_code == 200, f"POST {recipe.path} without a token to log in (HTTP 200)",
+               f"HTTP {response.status_code}: {server_words(response)}")
+        body = response.json()
+        auth = body.get("auth") or {}
+        token = auth.get("client_token")
+        expect(bool(token), f"POST {recipe.path} to answer with auth.client_token", f"fields {sorted(body)}")
+        lookup = session.api("GET", "auth/token/lookup-self", token=token)
+        return {"auth": auth, "warnings": body.get("warnings") or [], "lookup_status": lookup.status_code,
+                "token_data": (lookup.json().get("data") or {}) if lookup.status_code == 200 else {},
+                "lookup_words": server_words(lookup) if lookup.status_code != 200 else ""}
+    return session.once("logged_in", observe)
+
+
+def _auth_facts(auth: dict[str, Any]) -> dict[str, Any]:
+    # Never the token itself: its accessor identifies it without granting anything.
+    return {k: auth.get(k) for k in ("accessor", "policies", "token_policies", "lease_duration", "renewable",
+                                     "entity_id", "token_type", "orphan")}
+
+
+@check
+def login_yields_a_working_token(session: CertifySession, evidence: Evidence) -> str:
+    login = logged_in(session)
+    recipe = session.login
+    evidence["auth"] = _auth_facts(login["auth"])
+    expect(login["lookup_status"] == 200, "the issued token to work (auth/token/lookup-self answers 200)",
+           f"HTTP {login['lookup_status']}: {login['lookup_words']}")
+    policies = set(login["token_data"].get("policies") or [])
+    evidence["token_policies"] = sorted(policies)
+    expect(bool(policies - {"default"}) or not recipe.policies, "a token with the login's policies",
+           f"policies {sorted(policies)}")
+    missing = sorted(set(recipe.policies) - policies)
+    expect(not missing, f"the token to carry the policies {recipe.policies} the manifest names",
+           f"policies {sorted(policies)}, missing {missing}")
+    return f"logged in without a token: token works, policies {sorted(policies)}"
+
+
+@check
+def login_ttl_within_mount_limits(session: CertifySession, evidence: Evidence) -> str:
+    login = logged_in(session)
+    auth = login["auth"]
+    max_ttl = _mount_max_ttl(session)
+    duration, token_ttl = auth.get("lease_duration"), login["token_data"].get("ttl")
+    evidence.update({"lease_duration": duration, "token_ttl": token_ttl, "mount_max_lease_ttl": max_ttl,
+                     "warnings": login["warnings"]})
+    expect(isinstance(duration, int) and duration > 0, "a positive lease_duration", f"{duration!r}")
+    expect(not max_ttl or duration <= max_ttl, f"lease_duration within the mount's max_lease_ttl {max_ttl}",
+           f"{duration}")
+    capped = [w for w in login["warnings"] if any(word in w for word in CAPPED_WORDS)]
+    expect(not capped, "a login that asks for no more than the mount allows (no capping warning)", "; ".join(capped))
+    return f"lease_duration {duration} s within the mount's max {max_ttl} s, nothing capped"
+
+
+@check
+def configuration_needs_a_token(session: CertifySession, evidence: Evidence) -> str:
+    mount = session.mount
+    writes = [r for r in (*session.setup, *session.exercise) if r.operation in WRITE_OPERATIONS]
+    if not writes:
+        raise Skip("no [[setup]] or [[exercise]] writes in the manifest: no configuration path known")
+    answers = []
+    for request in writes:
+        response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", token=None,
+                               json=request.data)
+        answers.append({"request": f"{request.line} without a token", "status": response.status_code,
+                        "words": server_words(response) if response.status_code >= 300 else ""})
+    evidence["requests"] = answers
+    open_doors = [a for a in answers if a["status"] != 403]
+    expect(not open_doors, "HTTP 403 for configuration writes without a token (only login-like paths are unauthenticated)",
+           f"{open_doors[0]['request']} -> HTTP {open_doors[0]['status']}" if open_doors else "")
+    return f"{len(answers)} configuration write(s) without a token: each HTTP 403"
+
+
+def _concrete(pattern: str) -> str:
+    path = pattern.replace("+", PROBE_NAME)
+    if path.endswith("*"):
+        path = path[:-1]
+        path = path + PROBE_NAME if path.endswith("/") or not path else path
+    return path
+
+
+@check
+def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence) -> str:
+    seen = session.wire_run
+    declared = (seen.special_paths or {}).get("unauthenticated") if seen.special_paths else None
+    if not declared:
+        raise Skip("the plugin declares no unauthenticated path")
+    mount = session.mount
+    answers = []
+    for pattern in declared:
+        path = _concrete(pattern)
+        response = session.api("POST", f"{mount.path}/{path}", token=None, json={})
+        words = server_words(response)
+        answers.append({"declared": pattern, "request": f"POST {path} without a token", "status": response.status_code,
+                        "words": words[:200] if response.status_code >= 300 else ""})
+    evidence["requests"] = answers
+    unserved = [a for a in answers if a["status"] == 403 or (a["status"] == 404 and "unsupported path" in a["words"])]
+    expect(not unserved, "every path declared unauthenticated to be served without a token (not 403, not 'unsupported path')",
+           f"{unserved[0]['declared']}: {unserved[0]['request']} -> HTTP {unserved[0]['status']}: {unserved[0]['words']}"
+           if unserved else "")
+    return f"{len(answers)} unauthenticated path(s) served without a token: " + ", ".join(
+        f"{a['declared']} -> {a['status']}" for a in answers)
+
+
+@check
+def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _login_recipe(session)
+    if recipe.refused_data is None:
+        raise Skip("no login.refused_data in the manifest: no known-bad login to send")
+    mount = session.mount
+    response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.refused_data)
+    words = server_words(response)
+    evidence["refused_login"] = f"POST {recipe.path} with login.refused_data -> {response.status_code}: {words[:200]}"
+    expect(response.status_code in (400, 401, 403), "a refused login answered 400 or 403 with an error",
+           f"HTTP {response.status_code}: {words}")
+    try:
+        granted = bool((response.json() or {}).get("auth"))
+    except ValueError:
+        granted = False
+    expect(not granted, "no auth in a refused login", "an auth block")
+    return f"refused login: HTTP {response.status_code}"
