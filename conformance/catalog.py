@@ -24,7 +24,6 @@ AREAS = {
     "MUX": "multiplexing",
     "VER": "versions",
     "SEC": "security",
-    "AUTH": "auth",
     "PERF": "performance",
 }
 
@@ -342,7 +341,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
-        "AUTH-001", Level.MUST,
+        "PATH-019", Level.MUST,
         "The manifest's login, sent without a token, MUST yield a token that works (lookup-self) and carries the policies the manifest names.",
         f"{BAO} internal/vault/request_handling.go (handleLoginRequest: auth -> token), sdk/logical/auth.go (Auth.Policies)",
         ("login_yields_a_working_token",),
@@ -351,16 +350,16 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=frozenset({"auth"}),
     ),
     Requirement(
-        "AUTH-002", Level.SHOULD,
+        "PATH-020", Level.SHOULD,
         "A login SHOULD ask for a TTL within the mount's limits: a positive lease_duration, no more than max_lease_ttl, nothing the server had to cap.",
         f"{BAO} sdk/framework/lease.go (CalculateTTL: caps TTL and period at the max and warns), internal/vault/request_handling.go",
         ("login_ttl_within_mount_limits",),
         needs=Needs.SERVER,
-        depends_on=("AUTH-001",),
+        depends_on=("PATH-019",),
         applies_to=frozenset({"auth"}),
     ),
     Requirement(
-        "AUTH-003", Level.MUST,
+        "SEC-003", Level.MUST,
         "Configuration paths (the manifest's setup and exercise writes) MUST refuse a request without a token: only login-like paths may be declared unauthenticated.",
         f"{BAO} internal/vault/routing/router.go (LoginPath: unauthenticated special paths bypass the token check), sdk/logical/logical.go (Paths.Unauthenticated)",
         ("configuration_needs_a_token",),
@@ -369,7 +368,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=frozenset({"auth"}),
     ),
     Requirement(
-        "AUTH-004", Level.MUST,
+        "PATH-021", Level.MUST,
         "Every path the plugin declares unauthenticated MUST be served without a token (not 403, not 'unsupported path').",
         f"{BAO} internal/vault/routing/router.go (LoginPath), sdk/plugin/grpc_backend_server.go (SpecialPaths)",
         ("unauthenticated_paths_are_served",),
@@ -378,7 +377,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=frozenset({"auth"}),
     ),
     Requirement(
-        "AUTH-005", Level.SHOULD,
+        "PATH-022", Level.SHOULD,
         "A refused login (the manifest's refused_data) SHOULD be answered 400 or 403 with an error, never a 5xx and never an auth.",
         f"{BAO} sdk/logical/error.go (ErrPermissionDenied -> 403), sdk/logical/response_util.go (RespondErrorCommon)",
         ("refused_login_is_a_client_error",),

@@ -175,6 +175,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         results = run_requirements(session, selection, runtime)
         measure_wire_metrics(session)
         measure_server_metrics(session)  # where a server ran, its figures are what users see
+        session.metrics["path_requests"] = session.requests_checked if session.server is not None else None
 
     report = Report(
         plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},

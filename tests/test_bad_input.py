@@ -73,6 +73,40 @@ def test_invalid_manifest(run_cli, tmp_path):
     assert_usage_error(run_cli("certify", "--manifest", str(manifest)), "invalid manifest")
 
 
+def test_manifest_problems_are_all_named_by_key(run_cli, tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[plugin]\nbinary = "x"\ntype = "secret"\ncolour = "red"\nversion = 3\n'
+                        '[lease]\nsetup = []\n')
+    assert_usage_error(run_cli("certify", "--manifest", str(manifest)), str(manifest),
+                       "plugin.colour: unknown key", "plugin.version: Input should be a valid string, got 3",
+                       "lease.path: missing (required)")
+
+
+@pytest.mark.parametrize("body, words", [
+    ('[plugin]\ntype = "secrets"\n', ("plugin.type", "'secret', 'auth' or 'database'", "got 'secrets'")),
+    ('[[exercise]]\noperation = "update"\npath = "/config"\n', ("exercise[0].path", "no leading '/'")),
+    ('[[exercise]]\noperation = "write"\npath = "config"\n', ("exercise[0].operation", "got 'write'")),
+    ('[[exercise]]\noperation = "update"\npath = "config"\n', ("needs a read or list request",)),
+    ('[mount]\nmax_lease_ttl = "forever"\n', ("mount.max_lease_ttl", "a duration")),
+    ('[mount]\noptions = { version = 2 }\n', ("mount.options.version", "valid string")),
+    ('[plugin]\nenv = { "1BAD" = "x" }\n', ("plugin.env", "identifiers")),
+    ('[plugin]\ngo_install = "example.com/x"\n', ("plugin.go_install", "module/path/cmd/name@vX.Y.Z")),
+    ('[login]\npath = "login"\n', ("login.data: missing",)),
+    ('[expect]\nverdict = "conformant"\nfailing = ["NOPE-001"]\n', ("expect.failing", "NOPE-001")),
+    ('[[setup]]\noperation = "update"\npath = "config"\ndata = { x = { env = "VPC_SURELY_UNSET" } }\n',
+     ("setup[0].data.x", "VPC_SURELY_UNSET", "not set")),
+    ('[[setup]]\noperation = "update"\npath = "config"\ndata = { x = { command = ["false"] } }\n',
+     ("setup[0].data.x", "exited 1")),
+    ('[[setup]]\noperation = "update"\npath = "config"\ndata = { x = { file = "nope.pem" } }\n',
+     ("setup[0].data.x", "cannot read")),
+    ("[plugin\n", ("invalid manifest",)),
+])
+def test_manifest_field_errors(run_cli, tmp_path, body, words):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(body)
+    assert_usage_error(run_cli("certify", "--manifest", str(manifest)), *words)
+
+
 def test_invalid_keyword_expression(run_cli, reference_secrets):
     assert_usage_error(run_cli("certify", str(reference_secrets), "--type", "secret", "-k", "HS and ("), "-k")
 

@@ -29,4 +29,6 @@ def test_plugin_under_test_gets_expected_verdict(run_cli, tmp_path, manifest_pat
     unexpected = [i for i, o in outcomes.items() if o in ("failed", "error") and i not in expect.failing
                   and (o == "error" or BY_ID[i].level is Level.MUST)]
     assert unexpected == [], run.stdout
+    if expect.verdict == "conformant" and expect.runtime == "process":
+        assert report["metrics"]["path_requests"] >= 20, "the paths area must send at least 20 checked requests"
     assert_nothing_left(run)

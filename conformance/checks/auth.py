@@ -1,4 +1,4 @@
-"""AUTH: an auth method through the server: login, the token it yields, and which paths need a token."""
+"""Auth methods (PATH-019..022, SEC-003): through the server: login, the token it yields, and which paths need a token."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from conformance.catalog import Level, Requirement
 from conformance.outcomes import Outcome
 
 SCHEMA = "vault-plugin-conformance/report/v1"
-METRIC_KEYS = ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "shutdown_ms", "plugin_rss_mb")
+METRIC_KEYS = ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "shutdown_ms", "plugin_rss_mb",
+               "path_requests")  # the last: requests the path checks sent through the server (an extension)
 
 
 @dataclass

@@ -31,6 +31,7 @@ OVERSIZED_BYTES = 8 * 1024 * 1024  # over grpc-go's 4 MiB default; hosts and the
 UNKNOWN_OPERATION = "vpc-unknown-operation"
 LATENCY_SAMPLES = 30
 BROKER_DIAL_BOUND_S = 5.0  # go-plugin's broker waits 5 s for a connection (grpc_broker.go)
+CONNECT_RETRY_S = 2.0  # a listener under load may refuse the very first connect; a real host's dial retries
 
 
 @dataclass
@@ -91,7 +92,11 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
     except (HostError, GRPCError, OSError, TimeoutError) as error:
         seen.start_error = _error_text(error)
         return
-    seen.multiplexing = host.multiplexing_support()
+    try:
+        seen.multiplexing = _first_call(host)
+    except (GRPCError, OSError, TimeoutError) as error:
+        seen.start_error = _error_text(error)
+        return
     try:
         facts = host.mount(plugin_type)
     except Exception as error:  # noqa: BLE001 - a gRPC error, a timeout, a dead plugin: all are facts
@@ -167,6 +172,18 @@ def _abuse(host: WireHost, seen: WireObservation) -> None:
     except (psutil.Error, TypeError):
         pass
 
+
+
+def _first_call(host: WireHost) -> bool:
+    """The first RPC opens the connection; like grpc-go's dial, retry a refused connect for a moment."""
+    deadline = time.monotonic() + CONNECT_RETRY_S
+    while True:
+        try:
+            return host.multiplexing_support()
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline or not host.alive():
+                raise
+            time.sleep(0.1)
 
 
 def _await_broker(host: WireHost, bound_s: float = BROKER_DIAL_BOUND_S) -> tuple[int, int]:
