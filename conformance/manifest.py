@@ -140,11 +140,27 @@ class MountTable(Table):
     max_lease_ttl: str | None = Field(default=None, pattern=DURATION)
 
 
-class LeaseTable(Table):
+class Verify(Table):
+    """A request that shows whether an issued credential still works; {field} takes the secret's data."""
+
+    operation: Operation = "read"
+    path: str = Field(pattern=RELATIVE_PATH)
+    data: dict[str, Any] | None = None
+    active: Answer  # what the answer is while the lease is live
+    revoked: Answer  # what it is once the lease was revoked
+
+
+class Recipe(Table):
     path: str = Field(pattern=RELATIVE_PATH)
     operation: Literal["read", "update"] = "read"
     data: dict[str, Any] | None = None
     setup: list[Request] = Field(default_factory=list)
+
+
+class LeaseTable(Recipe):
+    max_ttl: int | None = Field(default=None, gt=0)  # seconds from issue a renewal must never pass
+    verify: Verify | None = None
+    expiring: Recipe | None = None  # issues a lease whose TTL is a few seconds
 
 
 class LoginTable(Table):
@@ -273,9 +289,13 @@ def _computed(document: ManifestDocument, folder: Path, secrets: set[str]) -> di
     update: dict[str, Any] = {"setup": requests("setup", document.setup),
                               "exercise": requests("exercise", document.exercise)}
     if document.lease:
+        expiring = document.lease.expiring
         update["lease"] = document.lease.model_copy(update={
             "setup": requests("lease.setup", document.lease.setup),
-            "data": _fill(document.lease.data, "lease.data", folder, secrets)})
+            "data": _fill(document.lease.data, "lease.data", folder, secrets),
+            "expiring": expiring.model_copy(update={
+                "setup": requests("lease.expiring.setup", expiring.setup),
+                "data": _fill(expiring.data, "lease.expiring.data", folder, secrets)}) if expiring else None})
     if document.login:
         update["login"] = document.login.model_copy(update={
             "data": _fill(document.login.data, "login.data", folder, secrets),

@@ -1,49 +1,134 @@
-"""LEASE: a secret's lease, renewed and revoked through the real server's expiration manager."""
+"""LEASE: a secret's lease, issued, renewed, revoked and expired through the real server's expiration manager."""
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 from conformance.catalog import check
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import CheckFailed, Evidence, Skip, expect
 from conformance.registration import HTTP_METHOD, server_words
 from conformance.session import CertifySession
 
 RENEW_INCREMENT_S = 30
+CLOCK_SLACK_S = 2  # the server counts whole seconds; a renewal a second later may round either way
+EXPIRING_TTL_BOUND_S = 15  # what "a TTL of a few seconds" may be at most
+EXPIRY_GRACE_S = 20  # how long after its TTL the server may take to revoke an expired lease
+FIELD = re.compile(r"\{(\w+)\}")
 
 
-def _issued_lease(session: CertifySession, evidence: Evidence) -> dict[str, Any]:
-    """Run the manifest's [lease] recipe once: setup requests, then the read that issues a lease."""
-    if "issued_lease" in session.__dict__:
-        return session.__dict__["issued_lease"]
-    recipe = session.lease
-    if recipe is None:
+def _recipe(session: CertifySession):
+    if session.lease is None:
         raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
+    return session.lease
+
+
+def issue(session: CertifySession, recipe, label: str = "lease") -> dict[str, Any]:
+    """Run a recipe: its setup requests, then the request that issues a leased secret."""
     mount = session.mount
     for request in recipe.setup:
-        response = session.server.request(HTTP_METHOD.get(request.operation, "POST"), f"{mount.path}/{request.path}",
-                                          json=request.data)
-        expect(response.status_code < 300, f"setup {request.operation} {request.path} to succeed",
+        response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
+        expect(response.status_code < 300, f"{label} setup {request.line} to succeed",
                f"HTTP {response.status_code}: {server_words(response)}")
-    response = session.server.request("GET", f"{mount.path}/{recipe.path}")
-    expect(response.status_code == 200, f"GET {recipe.path} to issue a secret", f"HTTP {response.status_code}: {server_words(response)}")
+    kwargs = {"json": recipe.data} if recipe.operation != "read" and recipe.data is not None else {}
+    response = session.api(HTTP_METHOD[recipe.operation], f"{mount.path}/{recipe.path}", **kwargs)
+    expect(response.status_code == 200, f"{recipe.operation} {recipe.path} to issue a secret",
+           f"HTTP {response.status_code}: {server_words(response)}")
     body = response.json()
-    lease = {"lease_id": body.get("lease_id"), "lease_duration": body.get("lease_duration"),
-             "renewable": body.get("renewable")}
-    expect(bool(lease["lease_id"]) and bool(lease["renewable"]), "a renewable lease",
-           f"lease_id {'set' if lease['lease_id'] else 'empty'}, renewable {lease['renewable']}")
-    session.__dict__["issued_lease"] = lease
-    return lease
+    return {"lease_id": body.get("lease_id") or "", "lease_duration": body.get("lease_duration"),
+            "renewable": body.get("renewable"), "data": body.get("data") or {}, "issued_at": time.monotonic()}
+
+
+def issued_lease(session: CertifySession) -> dict[str, Any]:
+    """The [lease] recipe's secret, issued once and shared by the checks that only read or renew it."""
+    return session.once("issued_lease", lambda: issue(session, _recipe(session)))
+
+
+def lookup(session: CertifySession, lease_id: str):
+    return session.api("PUT", "sys/leases/lookup", json={"lease_id": lease_id})
+
+
+def _mount_max_ttl(session: CertifySession) -> int:
+    mount = session.mount
+    tune = session.api("GET", f"sys/mounts/{mount.path}/tune")
+    return int((tune.json().get("data") or tune.json()).get("max_lease_ttl") or 0) if tune.status_code == 200 else 0
+
+
+def _public(lease: dict[str, Any]) -> dict[str, Any]:
+    return {k: lease[k] for k in ("lease_duration", "renewable")}
+
+
+# -- verify: does the credential still work? ---------------------------------
+def verified(session: CertifySession, lease: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's verify request for this lease's secret: its status and data."""
+    verify = session.lease.verify
+    missing = [f for f in FIELD.findall(verify.path) if f not in lease["data"]]
+    expect(not missing, f"the secret's data to carry {missing} for the verify path", f"fields {sorted(lease['data'])}")
+    path = FIELD.sub(lambda m: str(lease["data"][m.group(1)]), verify.path)
+    kwargs = {"json": verify.data} if verify.operation != "read" and verify.data is not None else {}
+    response = session.api(HTTP_METHOD[verify.operation], f"{session.mount.path}/{path}", **kwargs)
+    try:
+        data = (response.json() or {}).get("data") or {} if response.content else {}
+    except ValueError:
+        data = {}
+    return {"request": f"{verify.operation} {path}", "status": response.status_code, "data": data}
+
+
+def shows(answer: dict[str, Any], want) -> bool:
+    if want.status and answer["status"] not in want.status:
+        return False
+    return all(answer["data"].get(k) == v for k, v in want.data.items())
+
+
+def _expect_state(session: CertifySession, lease: dict[str, Any], state: str, evidence_list: list) -> None:
+    answer = verified(session, lease)
+    evidence_list.append({"state_expected": state, **{k: answer[k] for k in ("request", "status")},
+                          "fields": {k: answer["data"].get(k) for k in getattr(session.lease.verify, state).data}})
+    want = getattr(session.lease.verify, state)
+    seen = {k: answer["data"].get(k) for k in want.data}
+    wanted = (f"status {want.status} " if want.status else "") + str(want.data)
+    expect(shows(answer, want), f"{answer['request']} to show the credential {state} ({wanted})",
+           f"HTTP {answer['status']}, {seen}")
+
+
+# -- checks ------------------------------------------------------------------
+@check
+def lease_is_well_formed(session: CertifySession, evidence: Evidence) -> str:
+    lease = issued_lease(session)
+    mount = session.mount
+    evidence["issued"] = _public(lease)
+    expect(bool(lease["lease_id"]), f"{session.lease.path} to answer with a lease (a lease_id)",
+           "no lease_id: the secret cannot be renewed or revoked")
+    expect(lease["lease_id"].startswith(f"{mount.path}/"), f"a lease id under {mount.path}/", "another prefix")
+    max_ttl = _mount_max_ttl(session)
+    duration = lease["lease_duration"]
+    evidence["mount_max_lease_ttl"] = max_ttl
+    expect(isinstance(duration, int) and 0 < duration and (not max_ttl or duration <= max_ttl),
+           f"a lease_duration within (0, {max_ttl}] s", f"{duration!r}")
+    expect(isinstance(lease["renewable"], bool), "a renewable flag (true or false)", f"{lease['renewable']!r}")
+    found = lookup(session, lease["lease_id"])
+    expect(found.status_code == 200, "sys/leases/lookup to know the lease", f"HTTP {found.status_code}: {server_words(found)}")
+    data = found.json().get("data") or {}
+    evidence["lookup"] = {k: data.get(k) for k in ("ttl", "renewable", "expire_time", "issue_time")}
+    expect(data.get("renewable") == lease["renewable"], f"lookup's renewable {lease['renewable']}",
+           f"{data.get('renewable')!r}")
+    expect(isinstance(data.get("ttl"), int) and 0 < data["ttl"] <= duration, f"lookup's ttl within (0, {duration}]",
+           f"{data.get('ttl')!r}")
+    return f"lease of {duration} s (mount max {max_ttl} s), renewable {lease['renewable']}; lookup agrees"
 
 
 @check
 def lease_renews(session: CertifySession, evidence: Evidence) -> str:
-    lease = _issued_lease(session, evidence)
-    evidence["issued"] = {"lease_duration": lease["lease_duration"], "renewable": lease["renewable"]}
-    response = session.server.request("PUT", "sys/leases/renew",
-                                      json={"lease_id": lease["lease_id"], "increment": RENEW_INCREMENT_S})
+    lease = issued_lease(session)
+    evidence["issued"] = _public(lease)
+    response = session.api("PUT", "sys/leases/renew", json={"lease_id": lease["lease_id"], "increment": RENEW_INCREMENT_S})
     words = server_words(response)
     evidence["renew"] = f"PUT sys/leases/renew increment {RENEW_INCREMENT_S} -> {response.status_code}"
+    if not lease["renewable"]:
+        expect(400 <= response.status_code < 500, "a non-renewable lease's renewal refused with a 4xx and an error",
+               f"HTTP {response.status_code}: {words}")
+        return f"not renewable, and its renewal was refused: HTTP {response.status_code}: {words[:80]}"
     expect(response.status_code == 200, "HTTP 200 from the renewal", f"HTTP {response.status_code}: {words}")
     renewed = response.json() if response.content else {}
     duration = renewed.get("lease_duration")
@@ -52,17 +137,103 @@ def lease_renews(session: CertifySession, evidence: Evidence) -> str:
            "the renewed lease with a positive lease_duration",
            f"lease_id {'matching' if renewed.get('lease_id') == lease['lease_id'] else renewed.get('lease_id')!r}, "
            f"lease_duration {duration!r}")
-    return f"renewed: lease_duration {duration} s (asked {RENEW_INCREMENT_S} s)"
+    without = session.api("PUT", "sys/leases/renew", json={"lease_id": lease["lease_id"]})
+    evidence["renew_without_increment"] = f"PUT sys/leases/renew -> {without.status_code}"
+    expect(without.status_code == 200, "HTTP 200 from a renewal without an increment",
+           f"HTTP {without.status_code}: {server_words(without)}")
+    return f"renewed: lease_duration {duration} s (asked {RENEW_INCREMENT_S} s); renewed again without an increment"
+
+
+@check
+def renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) -> str:
+    lease = issued_lease(session)
+    if not lease["renewable"]:
+        raise Skip("the lease is not renewable")
+    max_ttl = session.lease.max_ttl or _mount_max_ttl(session)
+    increment = max_ttl * 10
+    response = session.api("PUT", "sys/leases/renew", json={"lease_id": lease["lease_id"], "increment": increment})
+    expect(response.status_code == 200, "HTTP 200 from the renewal", f"HTTP {response.status_code}: {server_words(response)}")
+    duration = (response.json() or {}).get("lease_duration")
+    age = time.monotonic() - lease["issued_at"]
+    allowed = max_ttl - age + CLOCK_SLACK_S
+    evidence.update({"max_ttl": max_ttl, "max_ttl_from": "manifest lease.max_ttl" if session.lease.max_ttl else "mount max_lease_ttl",
+                     "increment_asked": increment, "lease_duration": duration, "lease_age_s": round(age, 1)})
+    expect(isinstance(duration, int) and duration <= allowed,
+           f"a renewal capped at the max TTL: at most {allowed:.0f} s left of {max_ttl} s", f"lease_duration {duration!r}")
+    return f"asked {increment} s, got {duration} s: within the {max_ttl} s max TTL"
 
 
 @check
 def lease_revokes(session: CertifySession, evidence: Evidence) -> str:
-    lease = _issued_lease(session, evidence)
-    response = session.server.request("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
+    lease = issued_lease(session)
+    response = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
     evidence["revoke"] = f"PUT sys/leases/revoke -> {response.status_code}"
     expect(response.status_code == 204, "HTTP 204 from the revocation", f"HTTP {response.status_code}: {server_words(response)}")
-    lookup = session.server.request("PUT", "sys/leases/lookup", json={"lease_id": lease["lease_id"]})
-    evidence["lookup_after_revoke"] = f"PUT sys/leases/lookup -> {lookup.status_code}"
-    expect(lookup.status_code == 400, "the lease to be gone after revocation",
-           f"lookup answered HTTP {lookup.status_code}")
-    return "revoked (204); the server no longer knows the lease"
+    gone = lookup(session, lease["lease_id"])
+    evidence["lookup_after_revoke"] = f"PUT sys/leases/lookup -> {gone.status_code}"
+    expect(gone.status_code == 400, "the lease to be gone after revocation", f"lookup answered HTTP {gone.status_code}")
+    again = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
+    evidence["revoke_again"] = f"PUT sys/leases/revoke -> {again.status_code}"
+    expect(again.status_code == 204, "a second revocation to succeed too", f"HTTP {again.status_code}: {server_words(again)}")
+    return "revoked (204), twice; the server no longer knows the lease"
+
+
+def _verify_recipe(session: CertifySession):
+    recipe = _recipe(session)
+    if recipe.verify is None:
+        raise Skip("no lease.verify in the manifest: nothing known that shows whether a credential still works")
+    return recipe
+
+
+@check
+def revocation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _verify_recipe(session)
+    lease = issue(session, recipe, "a fresh lease")
+    states: list = []
+    evidence["verify"] = states
+    _expect_state(session, lease, "active", states)
+    response = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
+    expect(response.status_code == 204, "HTTP 204 from the revocation", f"HTTP {response.status_code}: {server_words(response)}")
+    _expect_state(session, lease, "revoked", states)
+    return f"{states[0]['request']}: active before the revocation, revoked after"
+
+
+@check
+def revoke_prefix_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _recipe(session)
+    leases = [issue(session, recipe, f"lease {n}") for n in (1, 2)]
+    prefix = leases[0]["lease_id"].rsplit("/", 1)[0]
+    expect(all(lease["lease_id"].startswith(prefix + "/") for lease in leases), "both leases under one prefix",
+           "different prefixes")
+    response = session.api("PUT", f"sys/leases/revoke-prefix/{prefix}")
+    evidence["revoke_prefix"] = f"PUT sys/leases/revoke-prefix/{prefix} -> {response.status_code}"
+    expect(response.status_code == 204, "HTTP 204 from revoke-prefix", f"HTTP {response.status_code}: {server_words(response)}")
+    left = [lease["lease_id"] for lease in leases if lookup(session, lease["lease_id"]).status_code != 400]
+    evidence["leases_left"] = len(left)
+    expect(not left, "every lease under the prefix gone", f"{len(left)} of {len(leases)} still known to the server")
+    return f"revoke-prefix {prefix}: {len(leases)} leases gone"
+
+
+@check
+def expired_lease_is_revoked(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _recipe(session)
+    if recipe.expiring is None:
+        raise Skip("no lease.expiring recipe in the manifest: nothing known that issues a lease of a few seconds")
+    lease = issue(session, recipe.expiring, "the expiring lease")
+    duration = lease["lease_duration"]
+    evidence["issued"] = _public(lease)
+    expect(isinstance(duration, int) and 0 < duration <= EXPIRING_TTL_BOUND_S,
+           f"lease.expiring to issue a lease of at most {EXPIRING_TTL_BOUND_S} s", f"lease_duration {duration!r}")
+    deadline = lease["issued_at"] + duration + EXPIRY_GRACE_S
+    while lookup(session, lease["lease_id"]).status_code != 400:
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"the server to revoke the lease within {duration + EXPIRY_GRACE_S} s of issue",
+                              "it is still known")
+        time.sleep(0.25)
+    evidence["gone_after_s"] = round(time.monotonic() - lease["issued_at"], 1)
+    if recipe.verify is not None:
+        states: list = []
+        evidence["verify"] = states
+        _expect_state(session, lease, "revoked", states)
+        return f"expired and revoked by the server after {evidence['gone_after_s']} s; the plugin revoked the credential"
+    return f"expired and revoked by the server after {evidence['gone_after_s']} s (no verify step to see the credential)"

@@ -50,6 +50,16 @@ var mutation = struct {
 	listKeysField string
 	// deleteMissingFails answers a delete of a role that does not exist with an error.
 	deleteMissingFails bool
+	// issueWithoutLease answers a credential read with plain data: no lease to renew or revoke.
+	issueWithoutLease bool
+	// renewIgnoresMaxTTL renews with the mount's max TTL instead of the role's.
+	renewIgnoresMaxTTL bool
+	// revokeNoop answers a revocation with success and changes nothing.
+	revokeNoop bool
+	// ttlIgnoresRole issues leases with the mount's TTLs instead of the role's.
+	ttlIgnoresRole bool
+	// revokeRefusesWithSiblings refuses to revoke while another credential of the same role is active.
+	revokeRefusesWithSiblings bool
 	// staleRead answers a configuration read with the default username_prefix, not the stored one.
 	staleRead bool
 }{

@@ -62,6 +62,12 @@ func (b *backend) credsIssue(ctx context.Context, req *logical.Request, d *frame
 	)
 	resp.Secret.TTL, resp.Secret.MaxTTL = b.leaseBounds(r)
 	resp.Secret.Renewable = true
+	if mutation.ttlIgnoresRole {
+		resp.Secret.TTL, resp.Secret.MaxTTL = b.System().DefaultLeaseTTL(), b.System().MaxLeaseTTL()
+	}
+	if mutation.issueWithoutLease {
+		return &logical.Response{Data: resp.Data}, nil
+	}
 	// Never log the password.
 	b.Logger().Debug("issued credential", "username", username, "role", roleName)
 	return resp, nil

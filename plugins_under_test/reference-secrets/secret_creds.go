@@ -69,6 +69,9 @@ func (b *backend) credsRenew(ctx context.Context, req *logical.Request, d *frame
 		return nil, nil
 	}
 	ttl, maxTTL := b.leaseBounds(r)
+	if mutation.renewIgnoresMaxTTL {
+		maxTTL = 0 // LeaseExtend then allows up to the mount's max
+	}
 	return framework.LeaseExtend(ttl, maxTTL, b.System())(ctx, req, d)
 }
 
@@ -77,9 +80,17 @@ func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *fram
 	if mutation.revokeError != nil {
 		return nil, mutation.revokeError
 	}
+	if mutation.revokeNoop {
+		return nil, nil
+	}
 	username, err := internalString(req, "username")
 	if err != nil {
 		return nil, err
+	}
+	if mutation.revokeRefusesWithSiblings {
+		if err := b.refuseWithSiblings(ctx, req.Storage, username); err != nil {
+			return nil, err
+		}
 	}
 	record, err := getIssued(ctx, req.Storage, username)
 	if err != nil || record == nil || record.Status == statusRevoked {
@@ -92,4 +103,23 @@ func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *fram
 	}
 	b.Logger().Debug("revoked credential", "username", username, "role", record.Role)
 	return nil, nil
+}
+
+// refuseWithSiblings is mutant-revoke-refuses-with-siblings' bug: a revoke that only works for a role's last credential.
+func (b *backend) refuseWithSiblings(ctx context.Context, s logical.Storage, username string) error {
+	record, err := getIssued(ctx, s, username)
+	if err != nil || record == nil {
+		return err
+	}
+	names, err := s.List(ctx, issuedPrefix)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		other, err := getIssued(ctx, s, name)
+		if err == nil && other != nil && name != username && other.Role == record.Role && other.Status == statusActive {
+			return fmt.Errorf("another credential of role %q is active", record.Role)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,8 @@
+//go:build mutant_auth_drops_policies
+
+package main
+
+// Breaks AUTH-001: logs users in without their token_policies (the token only gets "default").
+func init() {
+	mutation.dropPolicies = true
+}

@@ -1,0 +1,8 @@
+//go:build mutant_auth_login_error_500
+
+package main
+
+// Breaks AUTH-005: refuses a wrong password with a plain error (HTTP 500), not permission denied.
+func init() {
+	mutation.loginErrorAsServerError = true
+}
