@@ -263,6 +263,22 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "LEASE-008", Level.MUST,
+        "Revoking the same secret twice MUST succeed both times (the server retries revocations and replays them after a restart).",
+        f"{BAO} internal/vault/expiration.go (revokeEntry retried with backoff; leases restored and revoked again after a restart), sdk/framework/secret.go (Secret.Revoke)",
+        ("revoke_is_idempotent",),
+        depends_on=("PATH-007",),
+        applies_to=frozenset({"secret"}),
+    ),
+    Requirement(
+        "LEASE-009", Level.MUST,
+        "Renew and revoke of a secret with broken internal data (wrong types, missing fields, an unknown secret type, not JSON) MUST be answered, with an error if need be, by the same process.",
+        f"{BAO} sdk/plugin/pb/translation.go (ProtoSecretToLogicalSecret: internal data is JSON from storage), sdk/framework/backend.go (handleRevokeRenew: secret_type lookup)",
+        ("broken_secrets_are_refused_not_fatal",),
+        depends_on=("PATH-007",),
+        applies_to=frozenset({"secret"}),
+    ),
+    Requirement(
         "SHUT-001", Level.MUST,
         "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
         f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",

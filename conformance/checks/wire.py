@@ -190,3 +190,40 @@ def existence_check_matches_storage(session: CertifySession, evidence: Evidence)
     if not checked:
         raise Skip("no exercised write path has an existence check")
     return f"{len(checked)} write(s): the existence check said absent before and present after"
+
+
+def _wire_leases(session: CertifySession, evidence: Evidence) -> dict:
+    seen = wire_seen(session, evidence)
+    if session.lease is None:
+        raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
+    leases = seen.leases
+    if leases is None:
+        raise Skip("the wire host did not get as far as the lease requests")
+    evidence["wire_leases"] = leases
+    expect(leases["issued"] == "secret", f"{session.lease.path} over the wire to answer with a secret", leases["issued"])
+    return leases
+
+
+def _is_transport_failure(answer: str) -> bool:
+    # A gRPC status (the SDK refuses undecodable internal data with UNKNOWN) is an answer; a dead stream is not.
+    return answer.startswith(("gRPC UNAVAILABLE", "gRPC DEADLINE_EXCEEDED", "gRPC CANCELLED", "StreamTerminatedError",
+                              "ConnectionError", "TimeoutError", "not sent", "ConnectionResetError", "OSError"))
+
+
+@check
+def revoke_is_idempotent(session: CertifySession, evidence: Evidence) -> str:
+    leases = _wire_leases(session, evidence)
+    first, second = leases["revoke_twice"]
+    expect(first == "response", "the first revoke of the secret to succeed (no err)", first)
+    expect(second == "response", "a second revoke of the same secret to succeed too (the server replays revokes)", second)
+    return "the same secret revoked twice over the wire: both succeeded"
+
+
+@check
+def broken_secrets_are_refused_not_fatal(session: CertifySession, evidence: Evidence) -> str:
+    leases = _wire_leases(session, evidence)
+    fatal = {label: answer for label, answer in leases["broken"].items() if _is_transport_failure(answer)}
+    expect(not fatal, "every renew and revoke of a broken secret answered (with an error if need be)",
+           "; ".join(f"{label}: {answer}" for label, answer in fatal.items()))
+    expect(bool(leases["alive_after"]), "the same plugin process afterwards", "the process died or changed")
+    return f"{len(leases['broken'])} renew/revoke requests with broken secrets answered; same process"

@@ -267,11 +267,12 @@ class WireHost:
         return self.call(method, lambda: getattr(stub, method)(request, metadata=self._metadata), timeout)
 
     def handle_request(self, operation: str, path: str, data: Any = None, raw_data: str | None = None,
-                       timeout: float = RPC_TIMEOUT_S, mount_point: str = "vpc/") -> backend_pb2.HandleRequestReply:
+                       timeout: float = RPC_TIMEOUT_S, mount_point: str = "vpc/",
+                       secret: backend_pb2.Secret | None = None) -> backend_pb2.HandleRequestReply:
         request = backend_pb2.Request(
             id=str(secrets.token_hex(8)), operation=operation, path=path,
             data=raw_data if raw_data is not None else json.dumps(data),
-            mount_point=mount_point, mount_type="vpc", display_name="root",
+            mount_point=mount_point, mount_type="vpc", display_name="root", secret=secret,
         )
         return self.backend("HandleRequest", backend_pb2.HandleRequestArgs(request=request), timeout)
 

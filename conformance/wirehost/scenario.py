@@ -10,6 +10,7 @@ A step that cannot run (the one before failed) leaves its fact None.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,7 @@ class WireObservation:
     exercise: dict[str, Any] | None = None  # None: the manifest gave no [[exercise]] requests
     died_before_cleanup: str | None = None  # the step the plugin did not survive
     second_mount: dict[str, Any] | None = None  # None: not multiplexed, or no [[exercise]]
+    leases: dict[str, Any] | None = None  # None: no [lease] recipe (or not a secrets engine)
 
 
 def _error_text(error: BaseException) -> str:
@@ -76,17 +78,17 @@ def _reply_summary(result) -> str:
     return "response"
 
 
-def play(host: WireHost, plugin_type: str, exercise: tuple = ()) -> WireObservation:
+def play(host: WireHost, plugin_type: str, exercise: tuple = (), lease=None) -> WireObservation:
     seen = WireObservation()
     try:
-        _play(host, plugin_type, seen, exercise)
+        _play(host, plugin_type, seen, exercise, lease)
     finally:
         seen.transcript = [r.as_evidence() for r in host.transcript]
         seen.storage_calls = list(host.storage.calls)
     return seen
 
 
-def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tuple) -> None:
+def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tuple, lease) -> None:
     try:
         host.start()
     except (HostError, GRPCError, OSError, TimeoutError) as error:
@@ -126,8 +128,12 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
         seen.exercise = _exercise(host, exercise)
         if seen.multiplexing and host.alive():
             seen.second_mount = _second_mount(host, plugin_type, exercise)
+    alive_before_leases = host.alive()
+    if lease is not None and plugin_type == "secret" and seen.alive_after_abuse and alive_before_leases:
+        seen.leases = _leases(host, lease)
     if not host.alive():
-        seen.died_before_cleanup = "storage faults" if seen.alive_after_abuse else "request abuse"
+        seen.died_before_cleanup = ("lease requests" if alive_before_leases and seen.leases else
+                                    "storage faults" if seen.alive_after_abuse else "request abuse")
         return
     try:
         host.backend("Cleanup", timeout=10)
@@ -252,6 +258,56 @@ def _exercise(host: WireHost, requests: tuple) -> dict[str, Any]:
         except Exception as error:  # noqa: BLE001
             facts["invalidate_key"] = f"InvalidateKey {written}: {_error_text(error)}"
     facts["alive_after_faults"] = host.alive() and host.pid == pid
+    return facts
+
+
+UNKNOWN_SECRET_TYPE = "vpc-unknown-secret-type"
+
+
+def _leases(host: WireHost, recipe) -> dict[str, Any]:
+    """A secret issued over the wire, then revoked twice and renewed/revoked with broken internal data."""
+    facts: dict[str, Any] = {"setup": [_send(host, r)["answer"] for r in recipe.setup]}
+    try:
+        reply = host.handle_request(recipe.operation, recipe.path, recipe.data if recipe.operation != "read" else None)
+    except Exception as error:  # noqa: BLE001
+        facts["issued"] = _error_text(error)
+        return facts
+    if not (reply.HasField("response") and reply.response.HasField("secret")):
+        facts["issued"] = f"no secret in the answer ({_reply_summary(reply)})"
+        return facts
+    issued = reply.response.secret
+    facts["issued"] = "secret"
+    pid = host.pid
+
+    def secret(internal_data: str) -> backend_pb2.Secret:
+        # What the expiration manager sends back: the secret as issued, its lease id, its issue time.
+        copy = backend_pb2.Secret()
+        copy.CopyFrom(issued)
+        copy.internal_data = internal_data
+        copy.lease_id = f"vpc/{recipe.path}/{secrets.token_hex(6)}"
+        copy.lease_options.issue_time.GetCurrentTime()
+        return copy
+
+    def answer(operation: str, internal_data: str) -> str:
+        if not host.alive():
+            return "not sent: the plugin is gone"
+        try:
+            return _reply_summary(host.handle_request(operation, recipe.path, None, secret=secret(internal_data)))
+        except Exception as error:  # noqa: BLE001
+            return _error_text(error)
+
+    real = issued.internal_data
+    facts["revoke_twice"] = [answer("revoke", real), answer("revoke", real)]
+    kept = json.loads(real) if real else {}
+    broken = {
+        "fields of the wrong type": json.dumps({k: ({"vpc": [1]} if k != "secret_type" else v) for k, v in kept.items()}),
+        "fields missing": json.dumps({k: v for k, v in kept.items() if k == "secret_type"}),
+        "an unknown secret type": json.dumps({**kept, "secret_type": UNKNOWN_SECRET_TYPE}),
+        "not JSON": "{vpc: not json",
+    }
+    facts["broken"] = {f"{operation} with {label}": answer(operation, data)
+                       for label, data in broken.items() for operation in ("renew", "revoke")}
+    facts["alive_after"] = host.alive() and host.pid == pid
     return facts
 
 

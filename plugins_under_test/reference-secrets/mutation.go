@@ -60,6 +60,10 @@ var mutation = struct {
 	ttlIgnoresRole bool
 	// revokeRefusesWithSiblings refuses to revoke while another credential of the same role is active.
 	revokeRefusesWithSiblings bool
+	// revokeFailsTwice refuses to revoke a credential that is already revoked.
+	revokeFailsTwice bool
+	// uncheckedInternalData reads a lease's internal data with unchecked type assertions (a panic on bad data).
+	uncheckedInternalData bool
 	// staleRead answers a configuration read with the default username_prefix, not the stored one.
 	staleRead bool
 }{

@@ -24,6 +24,9 @@ func secretCreds(b *backend) *framework.Secret {
 }
 
 func internalString(req *logical.Request, key string) (string, error) {
+	if mutation.uncheckedInternalData {
+		return req.Secret.InternalData[key].(string), nil
+	}
 	raw, ok := req.Secret.InternalData[key]
 	if !ok {
 		return "", fmt.Errorf("lease internal data has no %q", key)
@@ -93,6 +96,9 @@ func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *fram
 		}
 	}
 	record, err := getIssued(ctx, req.Storage, username)
+	if err == nil && record != nil && record.Status == statusRevoked && mutation.revokeFailsTwice {
+		return nil, fmt.Errorf("credential %q is already revoked", username)
+	}
 	if err != nil || record == nil || record.Status == statusRevoked {
 		return nil, err
 	}
