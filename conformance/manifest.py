@@ -168,6 +168,8 @@ class LoginTable(Table):
     data: dict[str, Any]
     refused_data: dict[str, Any] | None = None
     policies: list[str] = Field(default_factory=list)
+    renewable: bool = False  # the plugin promises renewable logins: LEASE-010/011 renew them
+    max_ttl: int | None = Field(default=None, gt=0)  # seconds no renewal may pass (else the mount's max)
 
 
 class DatabaseTable(Table):

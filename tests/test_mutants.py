@@ -8,11 +8,15 @@ from conformance.manifest import load_manifest
 from conftest import MANIFESTS, assert_nothing_left, built
 
 MANIFEST_FILES = sorted(MANIFESTS.glob("*.toml"))
+# Built only where a source checkout is at hand: the module proxy refuses the module (plugins_under_test/build).
+OPTIONAL_BINARIES = {"vault-auth-plugin-example"}
 
 
 @pytest.mark.parametrize("manifest_path", MANIFEST_FILES, ids=[p.stem for p in MANIFEST_FILES])
 def test_plugin_under_test_gets_expected_verdict(run_cli, tmp_path, manifest_path):
     manifest = load_manifest(manifest_path)
+    if manifest.binary.name in OPTIONAL_BINARIES and not manifest.binary.exists():
+        pytest.skip(f"{manifest.binary.name} was not built: the module proxy refuses it and no source checkout was found")
     built(manifest.binary.name)
     run = run_cli("certify", "--manifest", str(manifest_path), "--runtime", manifest.expect.runtime,
                   "--report-dir", str(tmp_path / "report"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.catalog import check
+from conformance.checks.discovered import openapi_discovery
 from conformance.discovery import PROBE_NAME
 from conformance.manifest import WRITE_OPERATIONS
 from conformance.outcomes import Evidence, Skip, expect
@@ -103,12 +104,40 @@ def configuration_needs_a_token(session: CertifySession, evidence: Evidence) -> 
     return f"{len(answers)} configuration write(s) without a token: each HTTP 403"
 
 
-def _concrete(pattern: str) -> str:
-    path = pattern.replace("+", PROBE_NAME)
-    if path.endswith("*"):
-        path = path[:-1]
-        path = path + PROBE_NAME if path.endswith("/") or not path else path
-    return path
+def _matches(pattern: str, path: str) -> bool:
+    """The server's special-path match: a trailing '*' is a prefix, '+' one whole segment."""
+    prefix = pattern.endswith("*")
+    parts, segments = pattern.rstrip("*").split("/"), path.split("/")
+    if not prefix and len(parts) != len(segments):
+        return False
+    if len(segments) < len(parts):
+        return False
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "+":
+            continue
+        if last and prefix:
+            return segments[i].startswith(part)
+        if part != segments[i]:
+            return False
+    return True
+
+
+def _candidates(session: CertifySession, pattern: str) -> list[str]:
+    """Concrete paths for a declared pattern: documented paths it covers first, else the pattern filled in."""
+    try:
+        documented = sorted({op.path for op in openapi_discovery(session).operations})
+    except Skip:
+        documented = []
+    covered = [p for p in documented if _matches(pattern, p)]
+    filled = pattern.rstrip("*").replace("+", PROBE_NAME) or PROBE_NAME
+    return covered[:1] or [filled]
+
+
+# Requests that tell "the plugin answered" from "the server refused for want of a token": the server's
+# refusal is always 403, while an undeclared operation is the plugin's 405. Harmless ones first: a DELETE
+# is sent only when a read and an empty write both met a 403, i.e. when the path is most likely not served.
+PROBES = (("GET", None), ("POST", {}), ("DELETE", None))
 
 
 @check
@@ -118,20 +147,26 @@ def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence
     if not declared:
         raise Skip("the plugin declares no unauthenticated path")
     mount = session.mount
-    answers = []
+    results = []
     for pattern in declared:
-        path = _concrete(pattern)
-        response = session.api("POST", f"{mount.path}/{path}", token=None, json={})
-        words = server_words(response)
-        answers.append({"declared": pattern, "request": f"POST {path} without a token", "status": response.status_code,
-                        "words": words[:200] if response.status_code >= 300 else ""})
-    evidence["requests"] = answers
-    unserved = [a for a in answers if a["status"] == 403 or (a["status"] == 404 and "unsupported path" in a["words"])]
-    expect(not unserved, "every path declared unauthenticated to be served without a token (not 403, not 'unsupported path')",
-           f"{unserved[0]['declared']}: {unserved[0]['request']} -> HTTP {unserved[0]['status']}: {unserved[0]['words']}"
+        path = _candidates(session, pattern)[0]
+        answers = []
+        for method, body in PROBES:
+            response = session.api(method, f"{mount.path}/{path}", token=None, **({"json": body} if body is not None else {}))
+            words = server_words(response)
+            answers.append(f"{method} -> {response.status_code}" + (f": {words[:80]}" if response.status_code >= 300 else ""))
+            served = response.status_code != 403 and not (response.status_code == 404 and "unsupported path" in words)
+            if served:
+                break
+        results.append({"declared": pattern, "path": path, "served": served, "answers_without_a_token": answers})
+    evidence["unauthenticated"] = results
+    unserved = [r for r in results if not r["served"]]
+    expect(not unserved, "every path declared unauthenticated to be served without a token (an answer of the plugin's, "
+           "not the server's 403 or 'unsupported path')",
+           f"{unserved[0]['declared']} ({unserved[0]['path']}): {'; '.join(unserved[0]['answers_without_a_token'])}"
            if unserved else "")
-    return f"{len(answers)} unauthenticated path(s) served without a token: " + ", ".join(
-        f"{a['declared']} -> {a['status']}" for a in answers)
+    return f"{len(results)} unauthenticated path(s) served without a token: " + ", ".join(
+        f"{r['declared']} ({r['answers_without_a_token'][-1]})" for r in results)
 
 
 @check
@@ -151,3 +186,52 @@ def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence)
         granted = False
     expect(not granted, "no auth in a refused login", "an auth block")
     return f"refused login: HTTP {response.status_code}"
+
+
+def fresh_login(session: CertifySession) -> dict[str, Any]:
+    recipe = _login_recipe(session)
+    response = session.api("POST", f"{session.mount.path}/{recipe.path}", token=None, json=recipe.data)
+    expect(response.status_code == 200, f"POST {recipe.path} to log in", f"HTTP {response.status_code}: {server_words(response)}")
+    return response.json().get("auth") or {}
+
+
+@check
+def login_token_renews(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _login_recipe(session)
+    auth = fresh_login(session)
+    evidence["login"] = _auth_facts(auth)
+    if not recipe.renewable:
+        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    expect(auth.get("renewable") is True, "a renewable login (login.renewable = true in the manifest)",
+           f"renewable {auth.get('renewable')!r}")
+    token = auth["client_token"]
+    response = session.api("PUT", "auth/token/renew-self", token=token, json={"increment": 30})
+    words = server_words(response)
+    evidence["renew"] = f"PUT auth/token/renew-self increment 30 -> {response.status_code}"
+    expect(response.status_code == 200, "the token to renew through the plugin's renew handler (HTTP 200)",
+           f"HTTP {response.status_code}: {words}")
+    renewed = response.json().get("auth") or {}
+    evidence["renewed"] = _auth_facts(renewed)
+    expect(set(renewed.get("policies") or []) == set(auth.get("policies") or []), "the renewed token to keep its policies",
+           f"{renewed.get('policies')} after, {auth.get('policies')} before")
+    lookup = session.api("GET", "auth/token/lookup-self", token=token)
+    expect(lookup.status_code == 200, "the renewed token to work", f"HTTP {lookup.status_code}")
+    return f"renewed through the plugin: lease_duration {renewed.get('lease_duration')} s, policies kept"
+
+
+@check
+def login_renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _login_recipe(session)
+    if not recipe.renewable:
+        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    auth = fresh_login(session)
+    max_ttl = recipe.max_ttl or _mount_max_ttl(session)
+    increment = max_ttl * 10
+    response = session.api("PUT", "auth/token/renew-self", token=auth.get("client_token"), json={"increment": increment})
+    expect(response.status_code == 200, "the token to renew", f"HTTP {response.status_code}: {server_words(response)}")
+    duration = (response.json().get("auth") or {}).get("lease_duration")
+    evidence.update({"max_ttl": max_ttl, "max_ttl_from": "manifest login.max_ttl" if recipe.max_ttl else "mount max_lease_ttl",
+                     "increment_asked": increment, "lease_duration": duration})
+    expect(isinstance(duration, int) and duration <= max_ttl, f"a renewal capped at the max TTL of {max_ttl} s",
+           f"lease_duration {duration!r}")
+    return f"asked {increment} s, got {duration} s: within the {max_ttl} s max TTL"

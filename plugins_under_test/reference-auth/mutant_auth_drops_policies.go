@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks AUTH-001: logs users in without their token_policies (the token only gets "default").
+// Breaks PATH-019: logs users in without their token_policies (the token only gets "default").
 func init() {
 	mutation.dropPolicies = true
 }

@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks AUTH-005: refuses a wrong password with a plain error (HTTP 500), not permission denied.
+// Breaks PATH-022: refuses a wrong password with a plain error (HTTP 500), not permission denied.
 func init() {
 	mutation.loginErrorAsServerError = true
 }

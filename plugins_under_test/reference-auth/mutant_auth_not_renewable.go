@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks LEASE-005: issues login tokens that cannot be renewed.
+// Breaks LEASE-010: issues login tokens that cannot be renewed.
 func init() {
 	mutation.notRenewable = true
 }

@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks AUTH-004: declares login-legacy unauthenticated, but no path serves it.
+// Breaks PATH-021: declares login-legacy unauthenticated, but no path serves it.
 func init() {
 	mutation.unauthenticatedPaths = []string{"login", "login-legacy"}
 }

@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks LEASE-006: answers a renewal with the policies emptied, so the server refuses it.
+// Breaks LEASE-010: answers a renewal with the policies emptied (the server then refuses the next renewal).
 func init() {
 	mutation.renewDropsPolicies = true
 }

@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks LEASE-007: renews for 1000 hours with no max TTL, ignoring the user's token_max_ttl.
+// Breaks LEASE-011: renews for 1000 hours with no max TTL, ignoring the user's token_max_ttl.
 func init() {
 	mutation.renewPastMax = true
 }

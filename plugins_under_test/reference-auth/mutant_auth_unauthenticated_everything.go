@@ -2,7 +2,7 @@
 
 package main
 
-// Breaks AUTH-003: marks every path unauthenticated, so config and users can be written without a token.
+// Breaks SEC-003: marks every path unauthenticated, so config and users can be written without a token.
 func init() {
 	mutation.unauthenticatedPaths = []string{"*"}
 }
