@@ -13,6 +13,8 @@ var mutation = struct {
 	notRenewable bool
 	// renewDropsPolicies answers a renewal with an Auth whose policies are emptied.
 	renewDropsPolicies bool
+	// loginTTLPastMax asks for a 1000-hour login TTL, whatever the mount allows.
+	loginTTLPastMax bool
 	// renewPastMax answers a renewal with a 1000-hour TTL and no max TTL.
 	renewPastMax bool
 }{}

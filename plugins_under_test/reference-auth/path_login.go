@@ -52,6 +52,9 @@ func (b *backend) login(ctx context.Context, req *logical.Request, d *framework.
 	}
 	u.PopulateTokenAuth(auth)
 	auth.Renewable = !mutation.notRenewable
+	if mutation.loginTTLPastMax {
+		auth.TTL = 1000 * time.Hour
+	}
 	if mutation.dropPolicies {
 		auth.Policies = nil
 	}
