@@ -536,6 +536,15 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
+    Requirement(
+        "LEASE-012", Level.MUST,
+        "Every lease of the mount still alive at the end of the run MUST revoke, so none is left behind (each reported against the scenario that issued it).",
+        f"{BAO} internal/vault/expiration.go (revokeEntry: a failing revoke keeps the lease and retries it forever), internal/vault/logical_system.go (handleLeaseLookupList)",
+        ("no_lease_left_behind",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}

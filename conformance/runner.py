@@ -27,7 +27,15 @@ def run_requirements(session: CertifySession, selection: Selection, runtime: str
         if reason:
             results[req.id] = Result(req, Outcome.SKIPPED, reason)
             continue
+        watched = req.needs is Needs.SERVER and session.mounted is not None
+        if watched:
+            session.ledger.before(session.server, session.mounted.path)
         results[req.id] = _run_one(req, [checks[name] for name in req.checks], session)
+        if watched:
+            # A scenario's leases still alive when it ends are remembered against it (LEASE-012 reports them).
+            left = session.ledger.after(session.server, session.mounted.path, req.id)
+            if left:
+                results[req.id].evidence["leases_left_alive"] = len(left)
     return list(results.values())
 
 

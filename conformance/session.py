@@ -16,6 +16,7 @@ from typing import Any
 from conformance.handshake import HandshakeLine, probe_address
 from conformance.hostcert import HostCertificate, generate_host_certificate
 from conformance.launch import PluginProcess
+from conformance.lease_ledger import LeaseLedger
 from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
 from conformance.registration import HTTP_METHOD, Mount, MountPlan, RegistrationFailed, register_and_mount, server_words
@@ -71,6 +72,7 @@ class CertifySession:
     _workdir: Path | None = None
     _mount: Mount | None = None
     _mount_failure: RegistrationFailed | None = None
+    ledger: LeaseLedger = field(default_factory=LeaseLedger)  # which scenario issued which lease
     requests_checked: int = 0  # requests sent to the plugin's paths through the server, by the checks
 
     # -- lifecycle ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from conformance.catalog import check
@@ -27,23 +28,26 @@ def _mount_max_ttl(session: CertifySession) -> int:
     return int((tune.json().get("data") or tune.json()).get("max_lease_ttl") or 0)
 
 
-def logged_in(session: CertifySession) -> dict[str, Any]:
-    """The manifest's login, made once without a token, and what the server says of the token it yields."""
-    def observe() -> dict[str, Any]:
-        recipe = _login_recipe(session)
-        mount = session.mount
-        response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.data)
-        expect(response.status_code == 200, f"POST {recipe.path} without a token to log in (HTTP 200)",
-               f"HTTP {response.status_code}: {server_words(response)}")
-        body = response.json()
-        auth = body.get("auth") or {}
-        token = auth.get("client_token")
-        expect(bool(token), f"POST {recipe.path} to answer with auth.client_token", f"fields {sorted(body)}")
+@contextlib.contextmanager
+def logged_in(session: CertifySession):
+    """The manifest's login, made without a token, with what the server says of the token it yields;
+    the token is revoked afterwards, so the scenario leaves no lease behind."""
+    recipe = _login_recipe(session)
+    mount = session.mount
+    response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.data)
+    expect(response.status_code == 200, f"POST {recipe.path} without a token to log in (HTTP 200)",
+           f"HTTP {response.status_code}: {server_words(response)}")
+    body = response.json()
+    auth = body.get("auth") or {}
+    token = auth.get("client_token")
+    expect(bool(token), f"POST {recipe.path} to answer with auth.client_token", f"fields {sorted(body)}")
+    try:
         lookup = session.api("GET", "auth/token/lookup-self", token=token)
-        return {"auth": auth, "warnings": body.get("warnings") or [], "lookup_status": lookup.status_code,
-                "token_data": (lookup.json().get("data") or {}) if lookup.status_code == 200 else {},
-                "lookup_words": server_words(lookup) if lookup.status_code != 200 else ""}
-    return session.once("logged_in", observe)
+        yield {"auth": auth, "warnings": body.get("warnings") or [], "lookup_status": lookup.status_code,
+               "token_data": (lookup.json().get("data") or {}) if lookup.status_code == 200 else {},
+               "lookup_words": server_words(lookup) if lookup.status_code != 200 else ""}
+    finally:
+        session.api("PUT", "auth/token/revoke-self", token=token)
 
 
 def _auth_facts(auth: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +58,9 @@ def _auth_facts(auth: dict[str, Any]) -> dict[str, Any]:
 
 @check
 def login_yields_a_working_token(session: CertifySession, evidence: Evidence) -> str:
-    login = logged_in(session)
     recipe = session.login
+    with logged_in(session) as login:
+        pass
     evidence["auth"] = _auth_facts(login["auth"])
     expect(login["lookup_status"] == 200, "the issued token to work (auth/token/lookup-self answers 200)",
            f"HTTP {login['lookup_status']}: {login['lookup_words']}")
@@ -71,8 +76,8 @@ def login_yields_a_working_token(session: CertifySession, evidence: Evidence) ->
 
 @check
 def login_ttl_within_mount_limits(session: CertifySession, evidence: Evidence) -> str:
-    login = logged_in(session)
-    auth = login["auth"]
+    with logged_in(session) as login:
+        auth = login["auth"]
     max_ttl = _mount_max_ttl(session)
     duration, token_ttl = auth.get("lease_duration"), login["token_data"].get("ttl")
     evidence.update({"lease_duration": duration, "token_ttl": token_ttl, "mount_max_lease_ttl": max_ttl,
@@ -188,20 +193,17 @@ def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence)
     return f"refused login: HTTP {response.status_code}"
 
 
-def fresh_login(session: CertifySession) -> dict[str, Any]:
-    recipe = _login_recipe(session)
-    response = session.api("POST", f"{session.mount.path}/{recipe.path}", token=None, json=recipe.data)
-    expect(response.status_code == 200, f"POST {recipe.path} to log in", f"HTTP {response.status_code}: {server_words(response)}")
-    return response.json().get("auth") or {}
-
-
 @check
 def login_token_renews(session: CertifySession, evidence: Evidence) -> str:
     recipe = _login_recipe(session)
-    auth = fresh_login(session)
-    evidence["login"] = _auth_facts(auth)
     if not recipe.renewable:
         raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    with logged_in(session) as login:
+        return _renews(session, login["auth"], evidence)
+
+
+def _renews(session: CertifySession, auth: dict[str, Any], evidence: Evidence) -> str:
+    evidence["login"] = _auth_facts(auth)
     expect(auth.get("renewable") is True, "a renewable login (login.renewable = true in the manifest)",
            f"renewable {auth.get('renewable')!r}")
     token = auth["client_token"]
@@ -224,7 +226,11 @@ def login_renewal_never_passes_max_ttl(session: CertifySession, evidence: Eviden
     recipe = _login_recipe(session)
     if not recipe.renewable:
         raise Skip("the manifest does not say logins are renewable (login.renewable)")
-    auth = fresh_login(session)
+    with logged_in(session) as login:
+        return _renews_within_max(session, recipe, login["auth"], evidence)
+
+
+def _renews_within_max(session: CertifySession, recipe, auth: dict[str, Any], evidence: Evidence) -> str:
     max_ttl = recipe.max_ttl or _mount_max_ttl(session)
     increment = max_ttl * 10
     response = session.api("PUT", "auth/token/renew-self", token=auth.get("client_token"), json={"increment": increment})

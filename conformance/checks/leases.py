@@ -237,3 +237,28 @@ def expired_lease_is_revoked(session: CertifySession, evidence: Evidence) -> str
         _expect_state(session, lease, "revoked", states)
         return f"expired and revoked by the server after {evidence['gone_after_s']} s; the plugin revoked the credential"
     return f"expired and revoked by the server after {evidence['gone_after_s']} s (no verify step to see the credential)"
+
+
+@check
+def no_lease_left_behind(session: CertifySession, evidence: Evidence) -> str:
+    from conformance.lease_ledger import leases_under
+
+    mount = session.mount
+    remaining = sorted(leases_under(session.server, mount.path))
+    by_scenario: dict[str, int] = {}
+    failures = []
+    for lease_id in remaining:
+        scenario = session.ledger.issued_by.get(lease_id, "before any watched check")
+        by_scenario[scenario] = by_scenario.get(scenario, 0) + 1
+        response = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease_id})
+        if response.status_code != 204:
+            failures.append(f"a lease from {scenario}: HTTP {response.status_code}: {server_words(response)[:120]}")
+    after = leases_under(session.server, mount.path)
+    evidence.update({"alive_at_the_end_by_scenario": by_scenario, "revoke_failures": failures[:10],
+                     "still_alive_after_revoking": len(after)})
+    expect(not failures, "every lease still alive at the end of the run to revoke", "; ".join(failures[:3]))
+    expect(not after, "no lease of the mount left after revoking them", f"{len(after)} still known to the server")
+    if not remaining:
+        return "no lease of the mount was left alive by any scenario"
+    return (f"{len(remaining)} lease(s) alive at the end, left by " +
+            ", ".join(f"{s} ({n})" for s, n in sorted(by_scenario.items())) + "; all revoked")

@@ -1,0 +1,40 @@
+"""Which check issued which lease: the leases under the mount, listed before and after every server check.
+
+The expiration manager lists lease ids under a prefix (LIST sys/leases/lookup/<prefix>);
+a lease that appears while a check runs was issued by that check's scenario, so a lease
+still there at the end of the run is reported against the scenario that left it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_LEASES = 2000  # a plugin that floods the expiration manager is reported, not walked forever
+
+
+def leases_under(server, prefix: str) -> set[str]:
+    found: set[str] = set()
+    pending = [prefix.rstrip("/") + "/"]
+    while pending and len(found) < MAX_LEASES:
+        current = pending.pop()
+        response = server.request("LIST", f"sys/leases/lookup/{current}")
+        if response.status_code != 200:
+            continue
+        for key in (response.json().get("data") or {}).get("keys") or []:
+            (pending.append if key.endswith("/") else found.add)(current + key)
+    return found
+
+
+@dataclass
+class LeaseLedger:
+    issued_by: dict[str, str] = field(default_factory=dict)  # lease id -> requirement id of the scenario
+    _before: set[str] = field(default_factory=set)
+
+    def before(self, server, prefix: str) -> None:
+        self._before = leases_under(server, prefix)
+
+    def after(self, server, prefix: str, requirement_id: str) -> list[str]:
+        new = sorted(leases_under(server, prefix) - self._before)
+        for lease_id in new:
+            self.issued_by.setdefault(lease_id, requirement_id)
+        return new
