@@ -157,9 +157,18 @@ class Recipe(Table):
     setup: list[Request] = Field(default_factory=list)
 
 
+class Removal(Table):
+    """A request that removes an issued credential behind the expiration manager's back; {field} as in verify."""
+
+    operation: Operation = "delete"
+    path: str = Field(pattern=RELATIVE_PATH)
+    data: dict[str, Any] | None = None
+
+
 class LeaseTable(Recipe):
     max_ttl: int | None = Field(default=None, gt=0)  # seconds from issue a renewal must never pass
     verify: Verify | None = None
+    remove: Removal | None = None
     expiring: Recipe | None = None  # issues a lease whose TTL is a few seconds
 
 

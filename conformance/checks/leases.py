@@ -24,9 +24,9 @@ def _recipe(session: CertifySession):
     return session.lease
 
 
-def issue(session: CertifySession, recipe, label: str = "lease") -> dict[str, Any]:
+def issue(session: CertifySession, recipe, label: str = "lease", mount=None) -> dict[str, Any]:
     """Run a recipe: its setup requests, then the request that issues a leased secret."""
-    mount = session.mount
+    mount = mount or session.mount
     for request in recipe.setup:
         response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
         expect(response.status_code < 300, f"{label} setup {request.line} to succeed",
@@ -60,14 +60,19 @@ def _public(lease: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- verify: does the credential still work? ---------------------------------
+def _send_for(session: CertifySession, lease: dict[str, Any], request):
+    """A manifest request about one secret: {field} in its path filled from the secret's data."""
+    missing = [f for f in FIELD.findall(request.path) if f not in lease["data"]]
+    expect(not missing, f"the secret's data to carry {missing} for {request.path}", f"fields {sorted(lease['data'])}")
+    path = FIELD.sub(lambda m: str(lease["data"][m.group(1)]), request.path)
+    kwargs = {"json": request.data} if request.operation != "read" and request.data is not None else {}
+    return path, session.api(HTTP_METHOD[request.operation], f"{session.mount.path}/{path}", **kwargs)
+
+
 def verified(session: CertifySession, lease: dict[str, Any]) -> dict[str, Any]:
     """The manifest's verify request for this lease's secret: its status and data."""
     verify = session.lease.verify
-    missing = [f for f in FIELD.findall(verify.path) if f not in lease["data"]]
-    expect(not missing, f"the secret's data to carry {missing} for the verify path", f"fields {sorted(lease['data'])}")
-    path = FIELD.sub(lambda m: str(lease["data"][m.group(1)]), verify.path)
-    kwargs = {"json": verify.data} if verify.operation != "read" and verify.data is not None else {}
-    response = session.api(HTTP_METHOD[verify.operation], f"{session.mount.path}/{path}", **kwargs)
+    path, response = _send_for(session, lease, verify)
     try:
         data = (response.json() or {}).get("data") or {} if response.content else {}
     except ValueError:
@@ -262,3 +267,43 @@ def no_lease_left_behind(session: CertifySession, evidence: Evidence) -> str:
         return "no lease of the mount was left alive by any scenario"
     return (f"{len(remaining)} lease(s) alive at the end, left by " +
             ", ".join(f"{s} ({n})" for s, n in sorted(by_scenario.items())) + "; all revoked")
+
+
+@check
+def revoke_after_removal_succeeds(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _recipe(session)
+    if recipe.remove is None:
+        raise Skip("no lease.remove in the manifest: nothing known that removes a credential out of band")
+    lease = issue(session, recipe, "a fresh lease")
+    path, removed = _send_for(session, lease, recipe.remove)
+    evidence["removed_out_of_band"] = f"{recipe.remove.operation} {path} -> {removed.status_code}"
+    expect(removed.status_code < 300, f"{recipe.remove.operation} {path} to remove the credential",
+           f"HTTP {removed.status_code}: {server_words(removed)}")
+    response = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
+    evidence["revoke"] = f"PUT sys/leases/revoke -> {response.status_code}"
+    expect(response.status_code == 204, "the revocation of a credential already removed to succeed",
+           f"HTTP {response.status_code}: {server_words(response)}")
+    expect(lookup(session, lease["lease_id"]).status_code == 400, "the lease gone", "still known to the server")
+    return f"credential removed out of band ({path}), then its lease revoked: 204"
+
+
+@check
+def unmount_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
+    from conformance.lease_ledger import leases_under
+    from conformance.registration import RegistrationFailed, another_mount, disable_mount
+
+    recipe = _recipe(session)
+    try:
+        mount = another_mount(session.server, session.mount, "leases")
+    except RegistrationFailed as failure:
+        expect(False, "a second mount for the unmount scenario", f"{failure.step}: HTTP {failure.status}: {failure.words}")
+    for request in session.setup:
+        session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
+    leases = [issue(session, recipe, f"lease {n} on {mount.path}", mount=mount) for n in (1, 2)]
+    before = leases_under(session.server, mount.path)
+    status = disable_mount(session.server, mount)
+    evidence.update({"mount": mount.path, "leases_before": len(before), "disable": f"DELETE sys/mounts/{mount.path} -> {status}"})
+    expect(status == 204, "disabling the mount to revoke its leases and succeed (HTTP 204)", f"HTTP {status}")
+    left = [lease for lease in leases if lookup(session, lease["lease_id"]).status_code != 400]
+    expect(not left, "every lease of the disabled mount gone", f"{len(left)} of {len(leases)} still known")
+    return f"{len(before)} lease(s) on {mount.path}/; disabling it revoked them all"

@@ -64,6 +64,10 @@ var mutation = struct {
 	revokeFailsTwice bool
 	// uncheckedInternalData reads a lease's internal data with unchecked type assertions (a panic on bad data).
 	uncheckedInternalData bool
+	// renewError, when set, is what a lease renewal answers (the lease still says renewable).
+	renewError error
+	// revokeFailsWhenGone refuses to revoke a credential whose record was removed out of band.
+	revokeFailsWhenGone bool
 	// staleRead answers a configuration read with the default username_prefix, not the stored one.
 	staleRead bool
 }{

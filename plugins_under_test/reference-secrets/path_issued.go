@@ -41,6 +41,7 @@ func pathIssued(b *backend) []*framework.Path {
 			},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ReadOperation: &framework.PathOperation{Callback: b.issuedRead, Summary: "Read an issued credential's record."},
+				logical.DeleteOperation: &framework.PathOperation{Callback: b.issuedDelete, Summary: "Forget a credential (as if removed out of band)."},
 			},
 			HelpSynopsis:    "Read the record of an issued credential.",
 			HelpDescription: "Returns the role, status (active or revoked), number of renewals, issued_at and, once revoked, revoked_at of a credential. The password is never stored.",
@@ -84,6 +85,12 @@ func (b *backend) issuedList(ctx context.Context, req *logical.Request, _ *frame
 		}
 	}
 	return logical.ListResponse(active), nil
+}
+
+// issuedDelete forgets a credential's record: what an operator removing the credential
+// behind the engine's back looks like to a later revoke.
+func (b *backend) issuedDelete(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	return nil, req.Storage.Delete(ctx, issuedPrefix+d.Get("username").(string))
 }
 
 func (b *backend) issuedRead(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {

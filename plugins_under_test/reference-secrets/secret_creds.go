@@ -40,6 +40,9 @@ func internalString(req *logical.Request, key string) (string, error) {
 
 // credsRenew extends the lease within the role's bounds and counts the renewal.
 func (b *backend) credsRenew(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	if mutation.renewError != nil {
+		return nil, mutation.renewError
+	}
 	username, err := internalString(req, "username")
 	if err != nil {
 		return nil, err
@@ -96,6 +99,9 @@ func (b *backend) credsRevoke(ctx context.Context, req *logical.Request, _ *fram
 		}
 	}
 	record, err := getIssued(ctx, req.Storage, username)
+	if err == nil && record == nil && mutation.revokeFailsWhenGone {
+		return nil, fmt.Errorf("credential %q not found", username)
+	}
 	if err == nil && record != nil && record.Status == statusRevoked && mutation.revokeFailsTwice {
 		return nil, fmt.Errorf("credential %q is already revoked", username)
 	}
