@@ -279,6 +279,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=frozenset({"secret"}),
     ),
     Requirement(
+        "VER-001", Level.MUST,
+        "The version the plugin reports (PluginVersion) MUST be a semantic version, or empty.",
+        f"{BAO} sdk/logical/logical.go (PluginVersioner), sdk/framework/backend.go (RunningVersion), internal/vault/plugin_catalog.go (semver check at registration)",
+        ("reported_version_is_semver",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-001", Level.MUST,
         "The plugin MUST answer Cleanup promptly and keep serving until Shutdown.",
         f"{BAO} sdk/plugin/grpc_backend_client.go (Cleanup, then broker GracefulStop), vault/mount.go (unmountInternal)",
@@ -563,6 +571,33 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
+    Requirement(
+        "VER-002", Level.MUST,
+        "Switched to another registered version on a live mount (tune plugin_version, reload), the plugin MUST run as that version and binary and read back the state the old version wrote.",
+        f"{BAO} internal/vault/logical_system.go (mount tune: plugin_version), internal/vault/plugin_reload.go, internal/vault/mount.go (running_plugin_version, running_sha256)",
+        ("upgrade_switches_version_and_keeps_state",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-015",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-005", Level.MUST,
+        "Sealing the server MUST end the plugin's process by itself within the 2 s grace (no SIGKILL), and after unsealing the mount MUST answer as before.",
+        f"{BAO} internal/vault/core.go (sealInternal -> preSeal: the mounts are torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL; 'plugin process exited')",
+        ("seal_ends_the_plugin",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-004", Level.MUST,
+        "Disabling the mount MUST end the plugin's process by itself within the 2 s grace (no SIGKILL).",
+        f"{BAO} internal/vault/mount.go (unmountInternal: Cleanup, then the plugin client is killed), {GP} client.go (Kill)",
+        ("unmount_ends_the_plugin",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
@@ -571,7 +606,8 @@ CheckFunction = Callable[..., "str | None"]
 CHECKS: dict[str, CheckFunction] = {}
 CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.wire",
                  "conformance.checks.paths", "conformance.checks.semantics", "conformance.checks.discovered",
-                 "conformance.checks.leases", "conformance.checks.auth")
+                 "conformance.checks.leases", "conformance.checks.auth", "conformance.checks.lifecycle",
+                 "conformance.checks.versions")
 
 
 def check(function: CheckFunction) -> CheckFunction:

@@ -161,6 +161,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
                              exercise=manifest.exercise if manifest else (),
                              lease=manifest.lease if manifest else None,
                              setup=manifest.setup if manifest else (), login=manifest.login if manifest else None,
+                             upgrade=manifest.upgrade if manifest else None,
                              plan=MountPlan.from_manifest(manifest), server_kind=options.server,
                              server_version=server_binary.version if server_binary else "2.7.2")
     with contextlib.ExitStack() as stack:

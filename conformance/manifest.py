@@ -181,6 +181,13 @@ class LoginTable(Table):
     max_ttl: int | None = Field(default=None, gt=0)  # seconds no renewal may pass (else the mount's max)
 
 
+class UpgradeTable(Table):
+    """Another build of the same plugin, registered as a second version and switched to on a mount."""
+
+    binary: str = Field(min_length=1)
+    version: str = Field(pattern=SEMVER)
+
+
 class DatabaseTable(Table):
     connection: dict[str, Any]
 
@@ -206,6 +213,7 @@ class ManifestDocument(Table):
     exercise: list[Request] = Field(default_factory=list)
     lease: LeaseTable | None = None
     login: LoginTable | None = None
+    upgrade: UpgradeTable | None = None
     database: DatabaseTable | None = None
     expect: ExpectTable | None = None
 
@@ -237,6 +245,8 @@ class Manifest:
         self.lease = document.lease
         self.login = document.login
         self.database = document.database
+        self.upgrade = ((path.parent / document.upgrade.binary, document.upgrade.version)
+                        if document.upgrade else None)
         self.expect = document.expect
 
 

@@ -54,6 +54,9 @@ def measure_server_metrics(session: CertifySession) -> None:
         samples.append(elapsed_ms)
     session.metrics["rpc_p50_ms"] = round(statistics.median(samples), 3)
     session.metrics["rpc_p99_ms"] = round(percentile(samples, 0.99), 3)
+    if session.unmount_ms is not None:  # SHUT-004 already timed an unmount, with its evidence
+        session.metrics["shutdown_ms"] = session.unmount_ms
+        return
     table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
     started = time.monotonic()
     response = session.server.request("DELETE", f"{table}/{mount.path.removeprefix('auth/')}")

@@ -62,6 +62,7 @@ class CertifySession:
     lease: Any = None  # manifest [lease] recipe
     setup: tuple = ()  # manifest [[setup]] requests, sent through the server after mounting
     login: Any = None  # manifest [login] recipe (auth plugins)
+    upgrade: tuple | None = None  # manifest [upgrade]: (binary path, version)
     plan: MountPlan = field(default_factory=MountPlan)
     server: DevServer | None = None
     server_kind: str = "openbao"
@@ -73,7 +74,8 @@ class CertifySession:
     _mount: Mount | None = None
     _mount_failure: RegistrationFailed | None = None
     ledger: LeaseLedger = field(default_factory=LeaseLedger)  # which scenario issued which lease
-    requests_checked: int = 0  # requests sent to the plugin's paths through the server, by the checks
+    requests_checked: int = 0
+    unmount_ms: float | None = None  # SHUT-004's measure of an unmount ending the plugin  # requests sent to the plugin's paths through the server, by the checks
 
     # -- lifecycle ---------------------------------------------------------
     @property

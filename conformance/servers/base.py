@@ -30,6 +30,7 @@ HEALTH_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 60.0
 PORT_ATTEMPTS = 3
+UNSEAL_KEY = re.compile(r"^\s*Unseal Key:\s*(\S+)", re.MULTILINE)
 SECRET_LINES = re.compile(r"^(\s*(?:Unseal Key|Root Token)[^:]*:\s*)(\S+)", re.MULTILINE)
 
 
@@ -156,6 +157,12 @@ class DevServer:
         """One API call; never raises for HTTP errors, so checks see statuses and the server's words."""
         assert self.client is not None
         return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
+
+    @property
+    def unseal_key(self) -> str | None:
+        """The dev server's unseal key, as it printed it at start (never written anywhere by the suite)."""
+        match = UNSEAL_KEY.search(self._raw_log()) if self.final_log is None else None
+        return match.group(1) if match else None
 
     def request_as(self, token: str | None, method: str, path: str, **kwargs) -> requests.Response:
         """One API call with another token, or none at all (token None): what a client without root sees."""

@@ -8,7 +8,8 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-const configKey = "config"
+// configKey is where the configuration is stored (a mutant's "new version" moves it without migrating).
+var configKey = "config"
 
 type engineConfig struct {
 	UsernamePrefix string `json:"username_prefix"`

@@ -1,0 +1,108 @@
+"""SHUT through a real server: sealing and disabling the mount end the plugin's process, cleanly.
+
+go-plugin's client logs how every plugin process it started ended ("plugin
+process exited", with the error when the status was not 0) and says "plugin
+failed to exit gracefully" before it SIGKILLs one that outlived the 2 s grace
+(client.go Kill). The server's log is therefore the evidence of how the
+process ended, in every runtime (a container's pids are not the host's).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from conformance.catalog import check
+from conformance.manifest import read_back
+from conformance.outcomes import Evidence, expect
+from conformance.registration import HTTP_METHOD, disable_mount, enable_mount, server_words
+from conformance.session import CertifySession
+
+EXIT_BOUND_S = 10.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin
+EXITED = re.compile(r"plugin process exited: (?P<rest>.*)")
+FORCED = "plugin failed to exit gracefully"
+
+
+def _wake(session: CertifySession) -> tuple[str, str, dict | None]:
+    """A request that needs the plugin: the exercise's read-back, else the mount's help."""
+    mount = session.mount
+    if session.exercise:
+        reader = read_back(session.exercise)
+        return HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}", None
+    return "GET", f"{mount.path}/", {"help": "1"}
+
+
+def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
+    """Do action; wait (bounded) for the plugin's processes to end; read how the server saw them end."""
+    server = session.server
+    method, path, params = _wake(session)
+    before = session.api(method, path, params=params).status_code  # wakes the plugin: a stopped one shows nothing
+    pids = session.plugin_pids()
+    expect(bool(pids), f"a running plugin process before {label}", "none")
+    mark = len(server.log_text())
+    started = time.monotonic()
+    status = action()
+    while session.plugin_pids() and time.monotonic() - started < EXIT_BOUND_S:
+        time.sleep(0.02)
+    elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+    left = session.plugin_pids()
+    lines: list[str] = []
+    deadline = time.monotonic() + 2.0  # the log line may trail the exit
+    while time.monotonic() < deadline:
+        lines = [line.strip() for line in server.log_text()[mark:].splitlines()
+                 if (FORCED in line) or (EXITED.search(line) and session.name in line)]
+        if any(EXITED.search(line) for line in lines):
+            break
+        time.sleep(0.05)
+    return {"action": label, "status": status, "wake": f"{method} {path} -> {before}", "wake_status": before,
+            "pids_before": pids, "pids_after": left, "ended_in_ms": elapsed_ms,
+            "server_log": lines[-6:]}
+
+
+def _judge(facts: dict[str, Any], label: str) -> str:
+    expect(not facts["pids_after"], f"the plugin process to end within {EXIT_BOUND_S:.0f} s of {label}",
+           f"pids {facts['pids_after']} still running after {facts['ended_in_ms']} ms")
+    forced = [line for line in facts["server_log"] if FORCED in line]
+    expect(not forced, f"the plugin to exit by itself on {label} (no SIGKILL after the 2 s grace)", forced[0] if forced else "")
+    exits = [line for line in facts["server_log"] if EXITED.search(line)]
+    expect(bool(exits), "the server to log how the plugin process exited", "no 'plugin process exited' line")
+    # The exit status itself is SHUT-003's (a SHOULD): here it is evidence only.
+    failed = [line.rsplit("error=", 1)[1] for line in exits if "error=" in line]
+    return f"ended by itself in {facts['ended_in_ms']} ms, " + (f"exit {failed[0]}" if failed else "exit status 0")
+
+
+@check
+def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
+    server = session.server
+    key = server.unseal_key
+    expect(bool(key), "the dev server's unseal key (from its start-up output)", "none printed")
+    facts = ending(session, "sealing the server", lambda: server.request("PUT", "sys/seal").status_code)
+    unseal = server.request("PUT", "sys/unseal", json={"key": key})
+    facts["unseal"] = unseal.status_code
+    evidence.update(facts)
+    expect(facts["status"] == 204, "sys/seal to succeed", f"HTTP {facts['status']}")
+    expect(unseal.status_code == 200 and unseal.json().get("sealed") is False, "the server to unseal",
+           f"HTTP {unseal.status_code}: {server_words(unseal)}")
+    verdict = _judge(facts, "sealing")
+    method, path, params = _wake(session)
+    response = session.api(method, path, params=params)
+    evidence["after_unseal"] = f"{method} {path} -> {response.status_code}"
+    expect(response.status_code == facts["wake_status"] < 500,
+           f"{method} {path} answered after unsealing as before sealing (HTTP {facts['wake_status']})",
+           f"HTTP {response.status_code}: {server_words(response)}")
+    return f"sealed: {verdict}; unsealed: served again by pid {session.plugin_pids()}"
+
+
+@check
+def unmount_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
+    mount = session.mount
+    facts = ending(session, "disabling the mount", lambda: disable_mount(session.server, mount))
+    evidence.update(facts)
+    expect(facts["status"] == 204, "disabling the mount to succeed", f"HTTP {facts['status']}")
+    verdict = _judge(facts, "disabling the mount")
+    session.unmount_ms = facts["ended_in_ms"]
+    # Enabled again where it was, so what runs after (the latency figures) finds a mount.
+    enable_mount(session.server, mount.plugin_type, mount.name, mount.version, mount.path.removeprefix("auth/"),
+                 mount.plan, lambda step, method, path, **kw: session.server.request(method, path, **kw))
+    return f"mount disabled: {verdict}"

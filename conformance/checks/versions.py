@@ -1,0 +1,92 @@
+"""VER: the version a plugin reports, and a switch to another version of it on a live mount."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from conformance.catalog import check
+from conformance.checks.wire import wire_seen
+from conformance.manifest import READ_OPERATIONS, WRITE_OPERATIONS, read_back
+from conformance.outcomes import Evidence, Skip, expect
+from conformance.plugin_binary import PluginBinary
+from conformance.registration import HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, server_words
+from conformance.session import CertifySession
+
+# hashicorp/go-version's semver pattern, as the catalog applies it (an optional leading v).
+SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+@check
+def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    evidence["reported_version"] = seen.version
+    if not seen.version:
+        return "no version reported (allowed: the catalog then registers it unversioned)"
+    expect(bool(SEMVER.match(seen.version)), "a semantic version (or none)", f"{seen.version!r}")
+    return f"reports {seen.version}"
+
+
+def _mount_entry(session: CertifySession, mount) -> dict:
+    table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
+    data = session.api("GET", table).json()
+    return (data.get("data") or data).get(f"{mount.path.removeprefix('auth/')}/", {})
+
+
+@check
+def upgrade_switches_version_and_keeps_state(session: CertifySession, evidence: Evidence) -> str:
+    if session.upgrade is None:
+        raise Skip("no [upgrade] in the manifest: no second build of the plugin to switch to")
+    if not session.exercise:
+        raise Skip("no [[exercise]] requests in the manifest: nothing to write before the switch")
+    upgrade_path, version = session.upgrade
+    new = PluginBinary.inspect(upgrade_path)
+    server, first = session.server, session.mount
+    try:
+        mount = another_mount(server, first, "upgrade")
+    except RegistrationFailed as failure:
+        expect(False, "a mount for the upgrade", f"{failure.step}: HTTP {failure.status}: {failure.words}")
+    steps: list = []
+    evidence["steps"] = steps
+    try:
+        for request in (*session.setup, *[r for r in session.exercise if r.operation in WRITE_OPERATIONS]):
+            response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
+            steps.append(f"{request.line} on {mount.path} -> {response.status_code}")
+        reader = read_back(session.exercise)
+        before = session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+        command = f"{first.name}-upgrade"
+        shutil.copy2(new.path, server.plugin_directory / command)
+        (server.plugin_directory / command).chmod(0o755)
+        register = session.api("PUT", f"sys/plugins/catalog/{first.plugin_type}/{first.name}",
+                               json={"sha256": new.sha256, "command": command, "version": version})
+        steps.append(f"register {first.name} {version} -> {register.status_code}")
+        expect(register.status_code in (200, 204), f"the server to register {first.name} {version}",
+               f"HTTP {register.status_code}: {server_words(register)}")
+        table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
+        tune = session.api("POST", f"{table}/{mount.path.removeprefix('auth/')}/tune", json={"plugin_version": version})
+        reload = session.api("PUT", "sys/plugins/reload/backend", json={"mounts": [f"{mount.path}/"]})
+        steps.append(f"tune plugin_version={version} -> {tune.status_code}; reload -> {reload.status_code}")
+        expect(tune.status_code in (200, 204) and reload.status_code in (200, 204), "the mount pinned to the new version and reloaded",
+               f"tune HTTP {tune.status_code}, reload HTTP {reload.status_code}: {server_words(tune if tune.status_code >= 300 else reload)}")
+        after = session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+        entry = _mount_entry(session, mount)
+        running = {k: entry.get(k) for k in ("plugin_version", "running_plugin_version", "running_sha256")}
+        evidence.update({"mount": mount.path, "running_after": running, "read_before": before.status_code,
+                         "read_after": after.status_code})
+        expect(running["running_plugin_version"] == version and running["running_sha256"] == new.sha256,
+               f"the mount running {version} (sha256 {new.sha256[:12]}…)",
+               f"running_plugin_version {running['running_plugin_version']!r}, running_sha256 {str(running['running_sha256'])[:12]}…")
+        expect(after.status_code == before.status_code == 200 and _data(after) == _data(before),
+               f"{reader.line} to read back the same after the switch",
+               f"HTTP {before.status_code} before, {after.status_code} after" +
+               ("" if _data(after) == _data(before) else f"; fields {sorted(_data(before))} before, {sorted(_data(after))} after"))
+    finally:
+        evidence["upgrade_mount_disabled"] = disable_mount(server, mount)
+    return f"{mount.path}/ switched to {version} (sha256 {new.sha256[:12]}…) by tune + reload; {reader.line} unchanged"
+
+
+def _data(response) -> dict:
+    try:
+        return (response.json() or {}).get("data") or {}
+    except ValueError:
+        return {}
