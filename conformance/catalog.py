@@ -581,6 +581,15 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "SHUT-006", Level.MUST,
+        "Reloaded by name (sys/plugins/reload/backend with plugin), the old plugin process MUST end by itself within the 2 s grace and a new one MUST serve the mount as before (an auth method's login still working without a token).",
+        f"{BAO} internal/vault/plugin_reload.go (reloadMatchingPlugin), {GP} client.go (Kill: 2 s grace, then SIGKILL)",
+        ("reload_by_plugin_starts_a_new_process",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-005", Level.MUST,
         "Sealing the server MUST end the plugin's process by itself within the 2 s grace (no SIGKILL), and after unsealing the mount MUST answer as before.",
         f"{BAO} internal/vault/core.go (sealInternal -> preSeal: the mounts are torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL; 'plugin process exited')",
@@ -595,7 +604,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/mount.go (unmountInternal: Cleanup, then the plugin client is killed), {GP} client.go (Kill)",
         ("unmount_ends_the_plugin",),
         needs=Needs.SERVER,
-        depends_on=("PATH-001",),
+        depends_on=("PATH-001", "LEASE-012"),  # a mount whose leases cannot be revoked cannot be disabled
         applies_to=BACKEND_TYPES,
     ),
 )

@@ -178,10 +178,12 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         measure_server_metrics(session)  # where a server ran, its figures are what users see
         session.metrics["path_requests"] = session.requests_checked if session.server is not None else None
 
+    processes = (session.tracker.settle(session.server.log_text(), name) if session.server is not None else None)
     report = Report(
         plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},
         server=_server_block(runtime, server_binary, session.server),
         started_at=started_at, duration_s=time.monotonic() - clock, results=results, metrics=session.metrics,
+        processes=processes,
     )
     regressed: list[str] = []
     if baseline is not None:

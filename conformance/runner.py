@@ -27,6 +27,7 @@ def run_requirements(session: CertifySession, selection: Selection, runtime: str
         if reason:
             results[req.id] = Result(req, Outcome.SKIPPED, reason)
             continue
+        session.tracker.current = req.id
         watched = req.needs is Needs.SERVER and session.mounted is not None
         if watched:
             session.ledger.before(session.server, session.mounted.path)

@@ -17,6 +17,7 @@ from conformance.handshake import HandshakeLine, probe_address
 from conformance.hostcert import HostCertificate, generate_host_certificate
 from conformance.launch import PluginProcess
 from conformance.lease_ledger import LeaseLedger
+from conformance.process_tracker import ProcessTracker
 from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
 from conformance.registration import HTTP_METHOD, Mount, MountPlan, RegistrationFailed, register_and_mount, server_words
@@ -74,6 +75,7 @@ class CertifySession:
     _mount: Mount | None = None
     _mount_failure: RegistrationFailed | None = None
     ledger: LeaseLedger = field(default_factory=LeaseLedger)  # which scenario issued which lease
+    tracker: ProcessTracker = field(default_factory=ProcessTracker)  # every plugin process the server ran
     requests_checked: int = 0
     unmount_ms: float | None = None  # SHUT-004's measure of an unmount ending the plugin  # requests sent to the plugin's paths through the server, by the checks
 
@@ -240,7 +242,9 @@ class CertifySession:
     def plugin_pids(self) -> list[int]:
         if self.server is None:
             return []
-        return sorted(p.pid for p in self.server.plugin_processes(self.name))
+        pids = sorted(p.pid for p in self.server.plugin_processes(self.name))
+        self.tracker.observe(pids)
+        return pids
 
     def evidence_of_launch(self, observation: LaunchObservation) -> dict[str, Any]:
         return {

@@ -43,10 +43,11 @@ def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
     mark = len(server.log_text())
     started = time.monotonic()
     status = action()
-    while session.plugin_pids() and time.monotonic() - started < EXIT_BOUND_S:
+    # The old processes must go; a reload may start the new one at once, so watch only these pids.
+    while set(session.plugin_pids()) & set(pids) and time.monotonic() - started < EXIT_BOUND_S:
         time.sleep(0.02)
     elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-    left = session.plugin_pids()
+    left = sorted(set(session.plugin_pids()) & set(pids))
     lines: list[str] = []
     deadline = time.monotonic() + 2.0  # the log line may trail the exit
     while time.monotonic() < deadline:
@@ -106,3 +107,31 @@ def unmount_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     enable_mount(session.server, mount.plugin_type, mount.name, mount.version, mount.path.removeprefix("auth/"),
                  mount.plan, lambda step, method, path, **kw: session.server.request(method, path, **kw))
     return f"mount disabled: {verdict}"
+
+
+@check
+def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evidence) -> str:
+    mount = session.mount
+    facts = ending(session, "reloading the plugin by name",
+                   lambda: session.api("PUT", "sys/plugins/reload/backend", json={"plugin": mount.name}).status_code)
+    evidence.update(facts)
+    expect(facts["status"] in (200, 204), "sys/plugins/reload/backend with the plugin's name to succeed",
+           f"HTTP {facts['status']}")
+    verdict = _judge(facts, "a reload")
+    method, path, params = _wake(session)
+    response = session.api(method, path, params=params)
+    after = session.plugin_pids()
+    evidence.update({"after_reload": f"{method} {path} -> {response.status_code}", "pids_after_reload": after})
+    expect(response.status_code == facts["wake_status"], f"{method} {path} answered as before the reload "
+           f"(HTTP {facts['wake_status']})", f"HTTP {response.status_code}: {server_words(response)}")
+    expect(bool(after) and not set(after) & set(facts["pids_before"]), "a new plugin process serving the mount",
+           f"pids {facts['pids_before']} before, {after} after")
+    if session.plugin_type == "auth" and session.login is not None:
+        login = session.api("POST", f"{mount.path}/{session.login.path}", token=None, json=session.login.data)
+        evidence["login_after_reload"] = f"POST {session.login.path} without a token -> {login.status_code}"
+        expect(login.status_code == 200, "the unauthenticated login path to work after the reload",
+               f"HTTP {login.status_code}: {server_words(login)}")
+        token = (login.json().get("auth") or {}).get("client_token")
+        if token:
+            session.api("PUT", "auth/token/revoke-self", token=token)
+    return f"old process {verdict}; new pid {after} serves the mount"

@@ -41,6 +41,7 @@ class Report:
     results: list[Result]
     metrics: dict[str, float | None]
     baseline: dict[str, Any] | None = None
+    processes: list[dict[str, Any]] | None = None  # the plugin processes a server ran (server runtimes)
 
     def summary(self) -> dict[str, Any]:
         count = {o: sum(1 for r in self.results if r.outcome is o) for o in Outcome}
@@ -69,6 +70,8 @@ class Report:
             "results": [r.as_dict() for r in self.results],
             "metrics": {key: self.metrics.get(key) for key in METRIC_KEYS},
         }
+        if self.processes is not None:
+            document["processes"] = self.processes
         if self.baseline is not None:
             document["baseline"] = self.baseline
         return document
