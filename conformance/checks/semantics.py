@@ -147,7 +147,12 @@ def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> st
             session.api(HTTP_METHOD[request.operation], f"{second.path}/{request.path}", json=request.data)
         response = session.api(HTTP_METHOD[reader.operation], f"{second.path}/{reader.path}")
         seen = _data(response)
-        evidence.update({"second_mount": second.path, "second_mount_read": f"{reader.line} -> {response.status_code}"})
+        session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")  # both mounts live now
+        pids = session.plugin_pids()
+        # One process for both mounts: the server multiplexes them; two: one process per mount.
+        evidence.update({"second_mount": second.path, "second_mount_read": f"{reader.line} -> {response.status_code}",
+                         "processes_for_two_mounts": len(pids),
+                         "served_as": "multiplexed (one process)" if len(pids) == 1 else f"{len(pids)} processes"})
         written = state["written"].get(reader.path) or {}
         same, _ = mismatches(written, seen or {}) if written else ([], [])
         leaked = bool(seen) and (seen == first.get("data") and bool(written) or bool(same))
@@ -155,7 +160,8 @@ def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> st
                f"fields {same or sorted(seen or {})} with the first mount's values")
     finally:
         evidence["second_mount_disabled"] = disable_mount(session.server, second)
-    return f"{second.path}/ answered {reader.line} with HTTP {response.status_code}, not the first mount's data"
+    return (f"{second.path}/ answered {reader.line} with HTTP {response.status_code}, not the first mount's data; "
+            f"both mounts served by {evidence['served_as']}")
 
 
 @check
