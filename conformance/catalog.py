@@ -590,6 +590,15 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "SHUT-007", Level.MUST,
+        "Stopping the server (SIGTERM) MUST end the plugin's process by itself within the 2 s grace, before the server exits.",
+        f"{BAO} internal/command/server.go (shutdown on SIGTERM: seal, mounts torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL)",
+        ("server_stop_ends_the_plugin",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-005", Level.MUST,
         "Sealing the server MUST end the plugin's process by itself within the 2 s grace (no SIGKILL), and after unsealing the mount MUST answer as before.",
         f"{BAO} internal/vault/core.go (sealInternal -> preSeal: the mounts are torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL; 'plugin process exited')",

@@ -13,13 +13,18 @@ import re
 import time
 from typing import Any
 
+import psutil
+
 from conformance.catalog import check
 from conformance.manifest import read_back
 from conformance.outcomes import Evidence, expect
-from conformance.registration import HTTP_METHOD, disable_mount, enable_mount, server_words
+from conformance.registration import (
+    HTTP_METHOD, RegistrationFailed, disable_mount, enable_mount, register_and_mount, server_words,
+)
 from conformance.session import CertifySession
 
-EXIT_BOUND_S = 10.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin
+EXIT_BOUND_S = 10.0
+SERVER_STOP_BOUND_S = 15.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin
 EXITED = re.compile(r"plugin process exited: (?P<rest>.*)")
 FORCED = "plugin failed to exit gracefully"
 
@@ -135,3 +140,45 @@ def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evi
         if token:
             session.api("PUT", "auth/token/revoke-self", token=token)
     return f"old process {verdict}; new pid {after} serves the mount"
+
+
+@check
+def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
+    """On a server of its own: stopping the server (SIGTERM) must end the plugin by itself, before the server exits."""
+    server = session.server.sibling()
+    server.start()
+    try:
+        mount = register_and_mount(server, session.binary, session.plugin_type, session.name, session.plugin_version,
+                                   plan=session.plan)
+        server.request("GET", f"{mount.path}/", params={"help": "1"})  # the plugin runs now
+        pids = sorted(p.pid for p in server.plugin_processes(session.name))
+        mark = len(server.log_text())
+        expect(bool(pids), "a running plugin process before stopping the server", "none")
+    except RegistrationFailed as failure:
+        server.stop()
+        expect(False, "the plugin mounted on a second server", f"{failure.step}: HTTP {failure.status}: {failure.words}")
+    started = time.monotonic()
+    try:
+        exited = server.signal_server_only(SERVER_STOP_BOUND_S)  # not the plugins: the server must end them
+        stop_ms = round((time.monotonic() - started) * 1000, 1)
+        alive = [pid for pid in pids if _alive(pid)]
+        log = server.log_text()
+    finally:
+        server.stop()
+    lines = [line.strip() for line in log[mark:].splitlines()
+             if (FORCED in line) or (EXITED.search(line) and session.name in line)]
+    evidence["server_exited_in_bound"] = exited
+    evidence.update({"pids": pids, "server_stopped_in_ms": stop_ms, "server_log": lines[-6:], "alive_after": alive})
+    expect(not alive, "no plugin process left once the server stopped", f"pids {alive}")
+    forced = [line for line in lines if FORCED in line]
+    expect(not forced, "the plugin to exit by itself when the server stops (no SIGKILL after the 2 s grace)", forced[0] if forced else "")
+    expect(any(EXITED.search(line) for line in lines), "the server to log the plugin's exit before it stopped",
+           "no 'plugin process exited' line: the plugin outlived the server's own shutdown")
+    return f"server stopped in {stop_ms} ms; the plugin exited by itself before it"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

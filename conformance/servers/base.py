@@ -158,6 +158,10 @@ class DevServer:
         assert self.client is not None
         return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
 
+    def sibling(self) -> "DevServer":
+        """Another server like this one (same runtime, binary and image), not started, on its own port."""
+        return type(self)(self.binary)
+
     @property
     def unseal_key(self) -> str | None:
         """The dev server's unseal key, as it printed it at start (never written anywhere by the suite)."""
@@ -194,6 +198,9 @@ class DevServer:
         raise NotImplementedError
 
     def plugin_processes(self, binary_name: str) -> list[psutil.Process]:
+        raise NotImplementedError
+
+    def signal_server_only(self, timeout: float) -> bool:
         raise NotImplementedError
 
 

@@ -102,6 +102,9 @@ class DockerServer(DevServer):
         self.container = None
         self._log = ""
 
+    def sibling(self) -> "DockerServer":
+        return DockerServer(self.binary, image=self.requested_image)
+
     def _launch(self) -> None:
         self.docker = docker_client()
         self.image = server_image(self.docker, self.binary, self.requested_image)
@@ -121,6 +124,15 @@ class DockerServer(DevServer):
                 )
         except docker.errors.DockerException as error:
             raise InfrastructureError(f"the server container did not start: {error}") from None
+
+    def signal_server_only(self, timeout: float) -> bool:
+        """docker stop sends SIGTERM to the server (PID 1) alone; did it exit within timeout?"""
+        try:
+            self.container.stop(timeout=int(timeout))
+            self.container.reload()
+        except docker.errors.DockerException:
+            return False
+        return self.container.status in ("exited", "dead")
 
     def _exited(self) -> bool:
         try:

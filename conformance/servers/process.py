@@ -48,6 +48,17 @@ class ServerProcess(DevServer):
             return ""
         return self.log_path.read_text("utf-8", "replace")
 
+    def signal_server_only(self, timeout: float) -> bool:
+        """SIGTERM to the server alone (as a service manager stops it): did it exit within timeout?"""
+        if self.process is None or self.process.poll() is not None:
+            return True
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
     def _terminate(self) -> None:
         """SIGTERM (the server tears its plugins down), then SIGKILL the group."""
         if self.process is not None:
