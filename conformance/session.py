@@ -165,9 +165,11 @@ class CertifySession:
         with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
                       handshake_timeout_s=self.handshake_timeout_s) as host:
             host.mount_options = dict(self.plan.options)
-            observation = play(host, self.plugin_type, self.exercise, self.lease)
-            self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
-                                   f"{host.plugin.stderr_text if host.plugin else ''}\n")
+            try:
+                observation = play(host, self.plugin_type, self.exercise, self.lease)
+            finally:  # the plugin's own words, even when the host itself broke
+                self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
+                                       f"{host.plugin.stderr_text if host.plugin else ''}\n")
         return observation
 
     @cached_property

@@ -18,6 +18,7 @@ from typing import Any
 import psutil
 
 from grpclib import GRPCError
+from grpclib.exceptions import StreamTerminatedError
 from grpclib.health.v1.health_grpc import HealthStub
 from grpclib.health.v1.health_pb2 import HealthCheckRequest
 
@@ -114,9 +115,14 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
                           ("root", "unauthenticated", "local_storage", "seal_wrap_storage", "write_forwarded_storage")}
     if facts["initialize"].HasField("err"):
         seen.initialize_error = facts["initialize"].err.err_msg
-    seen.version = host.version()
-    help_reply = host.handle_request("help", "")
-    seen.help_data = help_reply.response.data if help_reply.HasField("response") else None
+    try:
+        seen.version = host.version()
+        help_reply = host.handle_request("help", "")
+        seen.help_data = help_reply.response.data if help_reply.HasField("response") else None
+    except (GRPCError, OSError, TimeoutError, StreamTerminatedError) as error:
+        # The connection broke right after the mount: a fact about the plugin, reported by the checks.
+        seen.died_before_cleanup = f"the first requests after the mount ({_error_text(error)})"
+        return
     try:
         reply = host.handle_request(UNKNOWN_OPERATION, "")
         seen.unknown_operation = {"err_type": reply.err.err_type, "err_msg": reply.err.err_msg,
@@ -124,13 +130,21 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
     except Exception as error:  # noqa: BLE001
         seen.unknown_operation = {"error": _error_text(error)}
     _abuse(host, seen)
+    # A plugin that dies mid-step can still look alive for a moment: a broken connection there is a fact.
+    broken = (GRPCError, OSError, TimeoutError, StreamTerminatedError)
     if exercise and seen.alive_after_abuse:
         seen.exercise = _exercise(host, exercise)
         if seen.multiplexing and host.alive():
-            seen.second_mount = _second_mount(host, plugin_type, exercise)
+            try:
+                seen.second_mount = _second_mount(host, plugin_type, exercise)
+            except broken as error:
+                seen.second_mount = {"setup_err": f"the plugin stopped answering: {_error_text(error)}"}
     alive_before_leases = host.alive()
     if lease is not None and plugin_type == "secret" and seen.alive_after_abuse and alive_before_leases:
-        seen.leases = _leases(host, lease)
+        try:
+            seen.leases = _leases(host, lease)
+        except broken as error:
+            seen.leases = {"issued": f"the plugin stopped answering: {_error_text(error)}"}
     if not host.alive():
         seen.died_before_cleanup = ("lease requests" if alive_before_leases and seen.leases else
                                     "storage faults" if seen.alive_after_abuse else "request abuse")
@@ -209,7 +223,11 @@ def _send(host: WireHost, request) -> dict[str, Any]:
     operation = request.operation
     existence = None
     if operation in ("create", "update"):
-        check = host.backend("HandleExistenceCheck", _existence_args(request))
+        try:
+            check = host.backend("HandleExistenceCheck", _existence_args(request))
+        except Exception as error:  # noqa: BLE001 - the plugin's answer, or its absence, is the fact
+            return {"request": f"{operation} {request.path}", "answer": _error_text(error), "data": None,
+                    "elapsed_ms": 0.0, "storage_calls": [], "existence": None}
         operation = "create" if check.check_found and not check.exists else "update"
         existence = {"check_found": check.check_found, "exists_before": check.exists}
     calls_before = len(host.storage.calls)
