@@ -608,6 +608,15 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "SHUT-008", Level.MUST,
+        "Once its last mount is disabled, no process the plugin started (itself or a child of it) MUST be left running.",
+        f"{GP} client.go (Kill ends the plugin process only: children are the plugin's to end), {BAO} internal/vault/mount.go (unmountInternal)",
+        ("nothing_outlives_the_mounts",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001", "LEASE-012"),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-004", Level.MUST,
         "Disabling the mount MUST end the plugin's process by itself within the 2 s grace (no SIGKILL).",
         f"{BAO} internal/vault/mount.go (unmountInternal: Cleanup, then the plugin client is killed), {GP} client.go (Kill)",

@@ -71,14 +71,17 @@ class MountPlan:
 
     def enable_body(self, name: str, pinned: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {"type": name}
-        if pinned:
-            body["plugin_version"] = pinned
         if self.description:
             body["description"] = self.description
         if self.options:
             body["options"] = dict(self.options)
         config = {k: v for k, v in (("default_lease_ttl", self.default_lease_ttl),
                                     ("max_lease_ttl", self.max_lease_ttl)) if v}
+        if pinned:
+            # OpenBao reads the version from config.plugin_version (logical_system.go handleMount: apiConfig);
+            # Vault documents it at the top level. Unpinned, a server picks a version of its own choosing.
+            body["plugin_version"] = pinned
+            config["plugin_version"] = pinned
         if config:
             body["config"] = config
         return body

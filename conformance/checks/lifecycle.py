@@ -85,7 +85,7 @@ def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     expect(bool(key), "the dev server's unseal key (from its start-up output)", "none printed")
     facts = ending(session, "sealing the server", lambda: server.request("PUT", "sys/seal").status_code)
     unseal = server.request("PUT", "sys/unseal", json={"key": key})
-    facts["unseal"] = unseal.status_code
+    facts["reopened_http"] = unseal.status_code  # (a key named "unseal…" would be redacted)
     evidence.update(facts)
     expect(facts["status"] == 204, "sys/seal to succeed", f"HTTP {facts['status']}")
     expect(unseal.status_code == 200 and unseal.json().get("sealed") is False, "the server to unseal",
@@ -93,7 +93,7 @@ def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     verdict = _judge(facts, "sealing")
     method, path, params = _wake(session)
     response = session.api(method, path, params=params)
-    evidence["after_unseal"] = f"{method} {path} -> {response.status_code}"
+    evidence["after_reopening"] = f"{method} {path} -> {response.status_code}"
     expect(response.status_code == facts["wake_status"] < 500,
            f"{method} {path} answered after unsealing as before sealing (HTTP {facts['wake_status']})",
            f"HTTP {response.status_code}: {server_words(response)}")
@@ -182,3 +182,29 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+ORPHAN_BOUND_S = 5.0  # the 2 s grace, plus a loaded machine's margin
+
+
+@check
+def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> str:
+    """With the plugin's last mount gone, no process it started (a plugin or a child of one) may be left."""
+    mount = session.mount
+    status = disable_mount(session.server, mount)
+    expect(status == 204, "disabling the mount to succeed", f"HTTP {status}")
+    started = time.monotonic()
+    while session.server.run_processes() and time.monotonic() - started < ORPHAN_BOUND_S:
+        time.sleep(0.05)
+    left = []
+    for process in session.server.run_processes():
+        try:
+            left.append(f"pid {process.pid}: {' '.join(process.cmdline())[:100]}")
+        except psutil.Error:
+            continue
+    evidence.update({"after_unmount_ms": round((time.monotonic() - started) * 1000, 1), "left": left})
+    enable_mount(session.server, mount.plugin_type, mount.name, mount.version, mount.path.removeprefix("auth/"),
+                 mount.plan, lambda step, method, path, **kw: session.server.request(method, path, **kw))
+    expect(not left, f"no process of the plugin's left {ORPHAN_BOUND_S:.0f} s after its last mount was disabled",
+           "; ".join(left[:3]))
+    return "no process left once the last mount was gone"

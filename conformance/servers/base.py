@@ -203,6 +203,10 @@ class DevServer:
     def signal_server_only(self, timeout: float) -> bool:
         raise NotImplementedError
 
+    def run_processes(self) -> list[psutil.Process]:
+        """Every process the server's run holds besides the server (plugins and anything they started)."""
+        raise NotImplementedError
+
 
 def live(pids) -> list[psutil.Process]:
     found = []

@@ -164,6 +164,19 @@ class DockerServer(DevServer):
         self.docker.close()
         self.docker = None
 
+    def run_processes(self) -> list[psutil.Process]:
+        """Every live process in the container but the server (PID 1), by host pid."""
+        if self.container is None:
+            return []
+        try:
+            top = self.container.top(ps_args="-eo pid,args")
+        except docker.errors.DockerException:
+            return []
+        titles = [t.upper() for t in top.get("Titles", [])]
+        pid_column, args_column = titles.index("PID"), len(titles) - 1
+        return live([int(row[pid_column]) for row in top.get("Processes") or []
+                     if not row[args_column].startswith("/bin/server")])
+
     def plugin_processes(self, binary_name: str) -> list[psutil.Process]:
         """The plugin's processes inside the container, by their host pids."""
         if self.container is None:

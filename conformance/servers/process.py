@@ -7,6 +7,7 @@ inherit the group and TMPDIR) and their sockets go with it when it stops.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 
@@ -76,6 +77,19 @@ class ServerProcess(DevServer):
         if self._log_handle is not None:
             self._log_handle.close()
             self._log_handle = None
+
+    def run_processes(self) -> list[psutil.Process]:
+        """Every live process of the server's session but the server: its plugins, and whatever they left."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        found = []
+        for process in psutil.process_iter(["pid"]):
+            try:
+                if process.pid != self.process.pid and os.getsid(process.pid) == self.process.pid:
+                    found.append(process.pid)
+            except (ProcessLookupError, PermissionError):
+                continue
+        return live(found)
 
     def plugin_processes(self, binary_name: str) -> list[psutil.Process]:
         """Live processes the server started from plugin_directory/binary_name."""
