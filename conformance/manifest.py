@@ -348,7 +348,7 @@ def _compute(kind: str, spec: Any, key: str, folder: Path) -> str:
         if not isinstance(spec, str):
             raise UsageError(f"manifest value {key}: file must be a path string")
         try:
-            return (folder / spec).read_text()
+            return (folder / spec).read_text().rstrip("\n")  # like $(cat file)
         except OSError as error:
             raise UsageError(f"manifest value {key}: cannot read {folder / spec}: {error.strerror}") from None
     if not isinstance(spec, list) or not spec or not all(isinstance(a, str) for a in spec):
