@@ -28,13 +28,17 @@ def leases_under(server, prefix: str) -> set[str]:
 @dataclass
 class LeaseLedger:
     issued_by: dict[str, str] = field(default_factory=dict)  # lease id -> requirement id of the scenario
-    _before: set[str] = field(default_factory=set)
+    _snapshot: set[str] | None = None  # the leases when the last watched check ended
 
     def before(self, server, prefix: str) -> None:
-        self._before = leases_under(server, prefix)
+        # Nothing issues leases between two checks: the last check's end is this one's start.
+        if self._snapshot is None:
+            self._snapshot = leases_under(server, prefix)
 
     def after(self, server, prefix: str, requirement_id: str) -> list[str]:
-        new = sorted(leases_under(server, prefix) - self._before)
+        now = leases_under(server, prefix)
+        new = sorted(now - (self._snapshot or set()))
+        self._snapshot = now
         for lease_id in new:
             self.issued_by.setdefault(lease_id, requirement_id)
         return new

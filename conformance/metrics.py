@@ -13,6 +13,7 @@ import time
 
 import psutil
 
+from conformance.servers.base import live
 from conformance.session import CertifySession
 
 SAMPLES = 30
@@ -57,20 +58,13 @@ def measure_server_metrics(session: CertifySession) -> None:
     if session.unmount_ms is not None:  # SHUT-004 already timed an unmount, with its evidence
         session.metrics["shutdown_ms"] = session.unmount_ms
         return
-    table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
     started = time.monotonic()
-    response = session.server.request("DELETE", f"{table}/{mount.path.removeprefix('auth/')}")
+    response = session.server.request("DELETE", f"{mount.table}/{mount.key}")
     if response.status_code not in (200, 204):
         return
     deadline = started + SHUTDOWN_BOUND_S
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+    while time.monotonic() < deadline and live(pids):
         time.sleep(0.01)
-    if pids and not any(_alive(p) for p in pids):
+    if pids and not live(pids):
         session.metrics["shutdown_ms"] = round((time.monotonic() - started) * 1000, 2)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False

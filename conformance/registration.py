@@ -37,6 +37,29 @@ class Mount:
     timings_ms: dict[str, float] = field(default_factory=dict)
     plan: "MountPlan | None" = None
 
+    @property
+    def table(self) -> str:
+        """Where the server lists and tunes this mount: sys/auth/<key> or sys/mounts/<key>."""
+        return "sys/auth" if self.plugin_type == "auth" else "sys/mounts"
+
+    @property
+    def key(self) -> str:
+        """The mount's path in its table (no auth/ prefix)."""
+        return self.path.removeprefix("auth/")
+
+
+def response_data(response) -> dict[str, Any]:
+    """The data object of an answer ({} when it has none or is not JSON)."""
+    try:
+        return ((response.json() or {}).get("data") or {}) if response.content else {}
+    except ValueError:
+        return {}
+
+
+def request_body(operation: str, data: dict | None) -> dict[str, Any]:
+    """The requests keyword arguments for a logical operation: a JSON body, except for reads."""
+    return {"json": data} if data is not None and operation not in ("read", "list") else {}
+
 
 def server_words(response) -> str:
     try:
@@ -87,6 +110,20 @@ class MountPlan:
         return body
 
 
+def _caller(server: DevServer, evidence: dict[str, Any], timings: dict[str, float] | None = None):
+    """One registration step: the request, its time and status in the evidence, RegistrationFailed if refused."""
+    def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
+        started = time.monotonic()
+        response = server.request(method, path, **kwargs)
+        if timings is not None:
+            timings[step] = round((time.monotonic() - started) * 1000, 2)
+        evidence[f"{step}_http"] = f"{method} /v1/{path} -> {response.status_code}"
+        if response.status_code not in ok:
+            raise RegistrationFailed(step, response.status_code, server_words(response), evidence)
+        return response
+    return call
+
+
 def register_and_mount(
     server: DevServer, binary: PluginBinary, plugin_type: str, name: str,
     version: str | None = None, mount_path: str | None = None, plan: MountPlan = MountPlan(),
@@ -97,14 +134,7 @@ def register_and_mount(
     shutil.copy2(binary.path, target)  # the server runs it from its plugin directory
     target.chmod(0o755)
 
-    def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
-        started = time.monotonic()
-        response = server.request(method, path, **kwargs)
-        timings[step] = round((time.monotonic() - started) * 1000, 2)
-        evidence[f"{step}_http"] = f"{method} /v1/{path} -> {response.status_code}"
-        if response.status_code not in ok:
-            raise RegistrationFailed(step, response.status_code, server_words(response), evidence)
-        return response
+    call = _caller(server, evidence, timings)
 
     catalog_path = f"sys/plugins/catalog/{plugin_type}/{name}"
     body: dict[str, Any] = {"sha256": binary.sha256, "command": name}
@@ -152,21 +182,28 @@ def enable_mount(server: DevServer, plugin_type: str, name: str, pinned: str | N
 
 def another_mount(server: DevServer, mount: Mount, suffix: str) -> Mount:
     """A second mount of the same registered plugin (same catalog entry, same plan) at <path>-<suffix>."""
-    evidence: dict[str, Any] = {}
-
-    def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
-        response = server.request(method, path, **kwargs)
-        evidence[f"{step}_http"] = f"{method} /v1/{path} -> {response.status_code}"
-        if response.status_code not in ok:
-            raise RegistrationFailed(step, response.status_code, server_words(response), evidence)
-        return response
-
-    path = f"{mount.path.removeprefix('auth/')}-{suffix}"
-    api_path, entry = enable_mount(server, mount.plugin_type, mount.name, mount.version, path, mount.plan, call)
+    path = f"{mount.key}-{suffix}"
+    api_path, entry = enable_mount(server, mount.plugin_type, mount.name, mount.version, path, mount.plan,
+                                   _caller(server, {}))
     return Mount(name=mount.name, plugin_type=mount.plugin_type, path=api_path, sha256=mount.sha256,
                  version=mount.version, catalog_entry=mount.catalog_entry, mount_entry=entry, plan=mount.plan)
 
 
 def disable_mount(server: DevServer, mount: Mount) -> int:
-    table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
-    return server.request("DELETE", f"{table}/{mount.path.removeprefix('auth/')}").status_code
+    return server.request("DELETE", f"{mount.table}/{mount.key}").status_code
+
+
+def reenable_mount(server: DevServer, mount: Mount) -> None:
+    """Enable a disabled mount again where it was (best effort: what runs next reports what it finds)."""
+    try:
+        enable_mount(server, mount.plugin_type, mount.name, mount.version, mount.key, mount.plan, _caller(server, {}))
+    except RegistrationFailed:
+        pass
+
+
+def mount_max_lease_ttl(server: DevServer, mount: Mount) -> int | None:
+    """The mount's max_lease_ttl in seconds (None when its tuning cannot be read)."""
+    tune = server.request("GET", f"{mount.table}/{mount.key}/tune")
+    if tune.status_code != 200:
+        return None
+    return int((tune.json().get("data") or tune.json()).get("max_lease_ttl") or 0)

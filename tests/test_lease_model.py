@@ -19,7 +19,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from conformance.lease_ledger import leases_under
 from conformance.plugin_binary import PluginBinary
-from conformance.registration import MountPlan, disable_mount, register_and_mount
+from conformance.registration import another_mount, disable_mount, register_and_mount
 from conformance.servers.locate import locate_server
 from conformance.servers.process import ServerProcess
 
@@ -57,7 +57,7 @@ class LeaseModel(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.mount = _fresh_mount(self.server, self.registered, next(self.counter))
+        self.mount = another_mount(self.server, self.registered, f"{next(self.counter)}")
         response = self.server.request("POST", f"{self.mount.path}/roles/vpc", json={"ttl": 60, "max_ttl": MAX_TTL_S})
         assert response.status_code == 204, response.text
         self.live: dict[str, str] = {}  # lease id -> username
@@ -109,12 +109,6 @@ class LeaseModel(RuleBasedStateMachine):
     def teardown(self):
         assert disable_mount(self.server, self.mount) == 204
         assert leases_under(self.server, self.mount.path) == set(), "leases left after the mount was disabled"
-
-
-def _fresh_mount(server, registered, n):
-    from conformance.registration import another_mount
-
-    return another_mount(server, registered, f"{n}")
 
 
 def test_lease_model(lease_server):

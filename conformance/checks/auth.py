@@ -10,7 +10,7 @@ from conformance.checks.discovered import openapi_discovery
 from conformance.discovery import PROBE_NAME
 from conformance.manifest import WRITE_OPERATIONS
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import HTTP_METHOD, server_words
+from conformance.registration import HTTP_METHOD, mount_max_lease_ttl, server_words
 from conformance.session import CertifySession
 
 CAPPED_WORDS = ("capped", "exceeded the effective max_ttl")
@@ -22,10 +22,17 @@ def _login_recipe(session: CertifySession):
     return session.login
 
 
+def _renewable_recipe(session: CertifySession):
+    recipe = _login_recipe(session)
+    if not recipe.renewable:
+        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    return recipe
+
+
 def _mount_max_ttl(session: CertifySession) -> int:
-    tune = session.api("GET", f"sys/auth/{session.mount.path.removeprefix('auth/')}/tune")
-    expect(tune.status_code == 200, "the mount's tuning to be readable", f"HTTP {tune.status_code}")
-    return int((tune.json().get("data") or tune.json()).get("max_lease_ttl") or 0)
+    max_ttl = mount_max_lease_ttl(session.server, session.mount)
+    expect(max_ttl is not None, "the mount's tuning to be readable", "it could not be read")
+    return max_ttl
 
 
 @contextlib.contextmanager
@@ -195,9 +202,7 @@ def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence)
 
 @check
 def login_token_renews(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _login_recipe(session)
-    if not recipe.renewable:
-        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    _renewable_recipe(session)
     with logged_in(session) as login:
         return _renews(session, login["auth"], evidence)
 
@@ -223,9 +228,7 @@ def _renews(session: CertifySession, auth: dict[str, Any], evidence: Evidence) -
 
 @check
 def login_renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _login_recipe(session)
-    if not recipe.renewable:
-        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    recipe = _renewable_recipe(session)
     with logged_in(session) as login:
         return _renews_within_max(session, recipe, login["auth"], evidence)
 

@@ -10,7 +10,7 @@ from typing import Any
 from conformance.catalog import check
 from conformance.discovery import Discovery, DerivedRequest, derive, discover, undeclared
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import HTTP_METHOD, server_words
+from conformance.registration import HTTP_METHOD, request_body, server_words
 from conformance.session import CertifySession
 
 # What a server says when the plugin behind a request crashed or its connection broke, not a handler's error.
@@ -42,8 +42,8 @@ def classify(status: int, words: str) -> str:
 
 def _send(session: CertifySession, mount_path: str, request: DerivedRequest) -> dict[str, Any]:
     started = time.monotonic()
-    kwargs = {"json": request.data} if request.data is not None and request.operation != "read" else {}
-    response = session.api(HTTP_METHOD[request.operation], f"{mount_path}/{request.path}", **kwargs)
+    response = session.api(HTTP_METHOD[request.operation], f"{mount_path}/{request.path}",
+                           **request_body(request.operation, request.data))
     words = server_words(response) if response.status_code >= 300 else ""
     return {"request": request.line[:160], "status": response.status_code, "words": words[:200],
             "class": classify(response.status_code, words), "ms": round((time.monotonic() - started) * 1000, 1)}

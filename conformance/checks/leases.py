@@ -7,8 +7,12 @@ import time
 from typing import Any
 
 from conformance.catalog import check
+from conformance.lease_ledger import leases_under
 from conformance.outcomes import CheckFailed, Evidence, Skip, expect
-from conformance.registration import HTTP_METHOD, server_words
+from conformance.registration import (
+    HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, mount_max_lease_ttl, request_body, response_data,
+    server_words,
+)
 from conformance.session import CertifySession
 
 RENEW_INCREMENT_S = 30
@@ -31,8 +35,8 @@ def issue(session: CertifySession, recipe, label: str = "lease", mount=None) -> 
         response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
         expect(response.status_code < 300, f"{label} setup {request.line} to succeed",
                f"HTTP {response.status_code}: {server_words(response)}")
-    kwargs = {"json": recipe.data} if recipe.operation != "read" and recipe.data is not None else {}
-    response = session.api(HTTP_METHOD[recipe.operation], f"{mount.path}/{recipe.path}", **kwargs)
+    response = session.api(HTTP_METHOD[recipe.operation], f"{mount.path}/{recipe.path}",
+                           **request_body(recipe.operation, recipe.data))
     expect(response.status_code == 200, f"{recipe.operation} {recipe.path} to issue a secret",
            f"HTTP {response.status_code}: {server_words(response)}")
     body = response.json()
@@ -50,9 +54,7 @@ def lookup(session: CertifySession, lease_id: str):
 
 
 def _mount_max_ttl(session: CertifySession) -> int:
-    mount = session.mount
-    tune = session.api("GET", f"sys/mounts/{mount.path}/tune")
-    return int((tune.json().get("data") or tune.json()).get("max_lease_ttl") or 0) if tune.status_code == 200 else 0
+    return mount_max_lease_ttl(session.server, session.mount) or 0
 
 
 def _public(lease: dict[str, Any]) -> dict[str, Any]:
@@ -65,19 +67,15 @@ def _send_for(session: CertifySession, lease: dict[str, Any], request):
     missing = [f for f in FIELD.findall(request.path) if f not in lease["data"]]
     expect(not missing, f"the secret's data to carry {missing} for {request.path}", f"fields {sorted(lease['data'])}")
     path = FIELD.sub(lambda m: str(lease["data"][m.group(1)]), request.path)
-    kwargs = {"json": request.data} if request.operation != "read" and request.data is not None else {}
-    return path, session.api(HTTP_METHOD[request.operation], f"{session.mount.path}/{path}", **kwargs)
+    return path, session.api(HTTP_METHOD[request.operation], f"{session.mount.path}/{path}",
+                             **request_body(request.operation, request.data))
 
 
 def verified(session: CertifySession, lease: dict[str, Any]) -> dict[str, Any]:
     """The manifest's verify request for this lease's secret: its status and data."""
     verify = session.lease.verify
     path, response = _send_for(session, lease, verify)
-    try:
-        data = (response.json() or {}).get("data") or {} if response.content else {}
-    except ValueError:
-        data = {}
-    return {"request": f"{verify.operation} {path}", "status": response.status_code, "data": data}
+    return {"request": f"{verify.operation} {path}", "status": response.status_code, "data": response_data(response)}
 
 
 def shows(answer: dict[str, Any], want) -> bool:
@@ -246,8 +244,6 @@ def expired_lease_is_revoked(session: CertifySession, evidence: Evidence) -> str
 
 @check
 def no_lease_left_behind(session: CertifySession, evidence: Evidence) -> str:
-    from conformance.lease_ledger import leases_under
-
     mount = session.mount
     remaining = sorted(leases_under(session.server, mount.path))
     by_scenario: dict[str, int] = {}
@@ -289,9 +285,6 @@ def revoke_after_removal_succeeds(session: CertifySession, evidence: Evidence) -
 
 @check
 def unmount_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
-    from conformance.lease_ledger import leases_under
-    from conformance.registration import RegistrationFailed, another_mount, disable_mount
-
     recipe = _recipe(session)
     try:
         mount = another_mount(session.server, session.mount, "leases")

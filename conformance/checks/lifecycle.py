@@ -9,7 +9,6 @@ process ended, in every runtime (a container's pids are not the host's).
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -18,15 +17,21 @@ import psutil
 from conformance.catalog import check
 from conformance.manifest import read_back
 from conformance.outcomes import Evidence, expect
+from conformance.process_tracker import EXITED, FORCED
 from conformance.registration import (
-    HTTP_METHOD, RegistrationFailed, disable_mount, enable_mount, register_and_mount, server_words,
+    HTTP_METHOD, RegistrationFailed, disable_mount, reenable_mount, register_and_mount, server_words,
 )
+from conformance.servers.base import live
 from conformance.session import CertifySession
 
 EXIT_BOUND_S = 10.0
 SERVER_STOP_BOUND_S = 15.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin
-EXITED = re.compile(r"plugin process exited: (?P<rest>.*)")
-FORCED = "plugin failed to exit gracefully"
+
+
+def exit_lines(log: str, binary_name: str) -> list[str]:
+    """The server's lines on how the plugin's processes ended: exits, and SIGKILLs after the grace."""
+    return [line.strip() for line in log.splitlines()
+            if FORCED.search(line) or (EXITED.search(line) and binary_name in line)]
 
 
 def _wake(session: CertifySession) -> tuple[str, str, dict | None]:
@@ -56,8 +61,7 @@ def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
     lines: list[str] = []
     deadline = time.monotonic() + 2.0  # the log line may trail the exit
     while time.monotonic() < deadline:
-        lines = [line.strip() for line in server.log_text()[mark:].splitlines()
-                 if (FORCED in line) or (EXITED.search(line) and session.name in line)]
+        lines = exit_lines(server.log_text()[mark:], session.name)
         if any(EXITED.search(line) for line in lines):
             break
         time.sleep(0.05)
@@ -69,7 +73,7 @@ def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
 def _judge(facts: dict[str, Any], label: str) -> str:
     expect(not facts["pids_after"], f"the plugin process to end within {EXIT_BOUND_S:.0f} s of {label}",
            f"pids {facts['pids_after']} still running after {facts['ended_in_ms']} ms")
-    forced = [line for line in facts["server_log"] if FORCED in line]
+    forced = [line for line in facts["server_log"] if FORCED.search(line)]
     expect(not forced, f"the plugin to exit by itself on {label} (no SIGKILL after the 2 s grace)", forced[0] if forced else "")
     exits = [line for line in facts["server_log"] if EXITED.search(line)]
     expect(bool(exits), "the server to log how the plugin process exited", "no 'plugin process exited' line")
@@ -108,9 +112,7 @@ def unmount_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     expect(facts["status"] == 204, "disabling the mount to succeed", f"HTTP {facts['status']}")
     verdict = _judge(facts, "disabling the mount")
     session.unmount_ms = facts["ended_in_ms"]
-    # Enabled again where it was, so what runs after (the latency figures) finds a mount.
-    enable_mount(session.server, mount.plugin_type, mount.name, mount.version, mount.path.removeprefix("auth/"),
-                 mount.plan, lambda step, method, path, **kw: session.server.request(method, path, **kw))
+    reenable_mount(session.server, mount)  # what runs after (the latency figures) needs a mount
     return f"mount disabled: {verdict}"
 
 
@@ -161,27 +163,19 @@ def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> 
     try:
         exited = server.signal_server_only(SERVER_STOP_BOUND_S)  # not the plugins: the server must end them
         stop_ms = round((time.monotonic() - started) * 1000, 1)
-        alive = [pid for pid in pids if _alive(pid)]
+        alive = [p.pid for p in live(pids)]
         log = server.log_text()
     finally:
         server.stop()
-    lines = [line.strip() for line in log[mark:].splitlines()
-             if (FORCED in line) or (EXITED.search(line) and session.name in line)]
+    lines = exit_lines(log[mark:], session.name)
     evidence["server_exited_in_bound"] = exited
     evidence.update({"pids": pids, "server_stopped_in_ms": stop_ms, "server_log": lines[-6:], "alive_after": alive})
     expect(not alive, "no plugin process left once the server stopped", f"pids {alive}")
-    forced = [line for line in lines if FORCED in line]
+    forced = [line for line in lines if FORCED.search(line)]
     expect(not forced, "the plugin to exit by itself when the server stops (no SIGKILL after the 2 s grace)", forced[0] if forced else "")
     expect(any(EXITED.search(line) for line in lines), "the server to log the plugin's exit before it stopped",
            "no 'plugin process exited' line: the plugin outlived the server's own shutdown")
     return f"server stopped in {stop_ms} ms; the plugin exited by itself before it"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 ORPHAN_BOUND_S = 5.0  # the 2 s grace, plus a loaded machine's margin
@@ -203,8 +197,7 @@ def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> 
         except psutil.Error:
             continue
     evidence.update({"after_unmount_ms": round((time.monotonic() - started) * 1000, 1), "left": left})
-    enable_mount(session.server, mount.plugin_type, mount.name, mount.version, mount.path.removeprefix("auth/"),
-                 mount.plan, lambda step, method, path, **kw: session.server.request(method, path, **kw))
+    reenable_mount(session.server, mount)
     expect(not left, f"no process of the plugin's left {ORPHAN_BOUND_S:.0f} s after its last mount was disabled",
            "; ".join(left[:3]))
     return "no process left once the last mount was gone"

@@ -14,7 +14,9 @@ from conformance.checks.discovered import openapi_discovery
 from conformance.discovery import PROBE_NAME, derive
 from conformance.manifest import READ_OPERATIONS, WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, server_words
+from conformance.registration import (
+    HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, request_body, response_data, server_words,
+)
 from conformance.session import CertifySession
 
 CONCURRENT_REQUESTS = 50
@@ -30,13 +32,6 @@ def _exercise(session: CertifySession):
     if not session.exercise:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
     return session.exercise
-
-
-def _data(response) -> Any:
-    try:
-        return (response.json() or {}).get("data") if response.content else None
-    except ValueError:
-        return None
 
 
 def normalised(value: Any) -> Any:
@@ -86,8 +81,8 @@ def _read_back_state(session: CertifySession) -> dict[str, Any]:
         mount = session.mount
         transcript, written = [], {}
         for request in requests:
-            kwargs = {"json": request.data} if request.data is not None and request.operation not in READ_OPERATIONS else {}
-            response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", **kwargs)
+            response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
+                                   **request_body(request.operation, request.data))
             step = {"request": request.line, "status": response.status_code,
                     "words": server_words(response) if response.status_code >= 300 else ""}
             transcript.append(step)
@@ -97,7 +92,7 @@ def _read_back_state(session: CertifySession) -> dict[str, Any]:
             if request.expect is not None:
                 _meets(request, response)
             if request.operation in READ_OPERATIONS:
-                step["data"] = _data(response)
+                step["data"] = response_data(response)
         reader = read_back(requests)
         return {"transcript": transcript, "written": written, "reader": reader,
                 "read": next(t for t in reversed(transcript) if t["request"] == reader.line)}
@@ -110,8 +105,8 @@ def _meets(request, response) -> None:
         expect(response.status_code in want.status, f"{request.line} to answer HTTP {' or '.join(map(str, want.status))}",
                f"HTTP {response.status_code}: {server_words(response)}")
     if want.data:
-        same, different = mismatches(want.data, _data(response) or {})
-        missing = sorted(set(want.data) - set(_data(response) or {}))
+        same, different = mismatches(want.data, response_data(response) or {})
+        missing = sorted(set(want.data) - set(response_data(response) or {}))
         expect(not different and not missing, f"{request.line} to answer with {sorted(want.data)} as the manifest expects",
                "; ".join(different + [f"{m}: absent" for m in missing]))
 
@@ -146,7 +141,7 @@ def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> st
         for request in session.setup:  # the second mount gets the same configuration, not the exercise's writes
             session.api(HTTP_METHOD[request.operation], f"{second.path}/{request.path}", json=request.data)
         response = session.api(HTTP_METHOD[reader.operation], f"{second.path}/{reader.path}")
-        seen = _data(response)
+        seen = response_data(response)
         session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")  # both mounts live now
         pids = session.plugin_pids()
         # One process for both mounts: the server multiplexes them; two: one process per mount.
@@ -230,7 +225,7 @@ def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
             wrote = LIST_PROBE if response.status_code < 300 else None
             seen.append({"write": f"POST {item}", "status": response.status_code})
         response = session.api("LIST", f"{mount.path}/{list_path}")
-        data = _data(response) or {}
+        data = response_data(response) or {}
         keys = data.get("keys")
         seen.append({"list": f"LIST {list_path}", "status": response.status_code, "keys": keys if isinstance(keys, list) else keys,
                      "data_fields": sorted(data)})
@@ -285,7 +280,7 @@ def state_survives_reload_and_restart(session: CertifySession, evidence: Evidenc
         steps.append({"after": label, "read": f"{reader.line} -> {response.status_code}", "pids": session.plugin_pids()})
         expect(response.status_code == 200, f"{reader.line} to answer HTTP 200 after {label}",
                f"HTTP {response.status_code}: {server_words(response)}")
-        seen = _data(response) or {}
+        seen = response_data(response) or {}
         same, different = mismatches(written, seen) if written else ([], [])
         expect(not different and (same or not written) and (written or seen == first.get("data")),
                f"what was written before {label}", "; ".join(different) or f"fields {sorted(seen)}")

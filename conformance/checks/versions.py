@@ -7,10 +7,12 @@ import shutil
 
 from conformance.catalog import check
 from conformance.checks.wire import wire_seen
-from conformance.manifest import READ_OPERATIONS, WRITE_OPERATIONS, read_back
+from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.plugin_binary import PluginBinary
-from conformance.registration import HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, server_words
+from conformance.registration import (
+    HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, response_data, server_words,
+)
 from conformance.session import CertifySession
 
 # hashicorp/go-version's semver pattern, as the catalog applies it (an optional leading v).
@@ -28,9 +30,8 @@ def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> s
 
 
 def _mount_entry(session: CertifySession, mount) -> dict:
-    table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
-    data = session.api("GET", table).json()
-    return (data.get("data") or data).get(f"{mount.path.removeprefix('auth/')}/", {})
+    data = session.api("GET", mount.table).json()
+    return (data.get("data") or data).get(f"{mount.key}/", {})
 
 
 @check
@@ -62,8 +63,7 @@ def upgrade_switches_version_and_keeps_state(session: CertifySession, evidence: 
         steps.append(f"register {first.name} {version} -> {register.status_code}")
         expect(register.status_code in (200, 204), f"the server to register {first.name} {version}",
                f"HTTP {register.status_code}: {server_words(register)}")
-        table = "sys/auth" if mount.plugin_type == "auth" else "sys/mounts"
-        tune = session.api("POST", f"{table}/{mount.path.removeprefix('auth/')}/tune", json={"plugin_version": version})
+        tune = session.api("POST", f"{mount.table}/{mount.key}/tune", json={"plugin_version": version})
         reload = session.api("PUT", "sys/plugins/reload/backend", json={"mounts": [f"{mount.path}/"]})
         steps.append(f"tune plugin_version={version} -> {tune.status_code}; reload -> {reload.status_code}")
         expect(tune.status_code in (200, 204) and reload.status_code in (200, 204), "the mount pinned to the new version and reloaded",
@@ -76,17 +76,11 @@ def upgrade_switches_version_and_keeps_state(session: CertifySession, evidence: 
         expect(running["running_plugin_version"] == version and running["running_sha256"] == new.sha256,
                f"the mount running {version} (sha256 {new.sha256[:12]}…)",
                f"running_plugin_version {running['running_plugin_version']!r}, running_sha256 {str(running['running_sha256'])[:12]}…")
-        expect(after.status_code == before.status_code == 200 and _data(after) == _data(before),
+        kept = response_data(after) == response_data(before)
+        expect(after.status_code == before.status_code == 200 and kept,
                f"{reader.line} to read back the same after the switch",
                f"HTTP {before.status_code} before, {after.status_code} after" +
-               ("" if _data(after) == _data(before) else f"; fields {sorted(_data(before))} before, {sorted(_data(after))} after"))
+               ("" if kept else f"; fields {sorted(response_data(before))} before, {sorted(response_data(after))} after"))
     finally:
         evidence["upgrade_mount_disabled"] = disable_mount(server, mount)
     return f"{mount.path}/ switched to {version} (sha256 {new.sha256[:12]}…) by tune + reload; {reader.line} unchanged"
-
-
-def _data(response) -> dict:
-    try:
-        return (response.json() or {}).get("data") or {}
-    except ValueError:
-        return {}

@@ -164,8 +164,8 @@ class DockerServer(DevServer):
         self.docker.close()
         self.docker = None
 
-    def run_processes(self) -> list[psutil.Process]:
-        """Every live process in the container but the server (PID 1), by host pid."""
+    def _top(self) -> list[tuple[int, str]]:
+        """(host pid, command line) of every process in the container."""
         if self.container is None:
             return []
         try:
@@ -174,23 +174,16 @@ class DockerServer(DevServer):
             return []
         titles = [t.upper() for t in top.get("Titles", [])]
         pid_column, args_column = titles.index("PID"), len(titles) - 1
-        return live([int(row[pid_column]) for row in top.get("Processes") or []
-                     if not row[args_column].startswith("/bin/server")])
+        return [(int(row[pid_column]), row[args_column]) for row in top.get("Processes") or []]
+
+    def run_processes(self) -> list[psutil.Process]:
+        """Every live process in the container but the server (PID 1), by host pid."""
+        return live([pid for pid, args in self._top() if not args.startswith("/bin/server")])
 
     def plugin_processes(self, binary_name: str) -> list[psutil.Process]:
         """The plugin's processes inside the container, by their host pids."""
-        if self.container is None:
-            return []
-        try:
-            top = self.container.top(ps_args="-eo pid,args")
-        except docker.errors.DockerException:
-            return []
-        titles = [t.upper() for t in top.get("Titles", [])]
-        pid_column, args_column = titles.index("PID"), len(titles) - 1
         wanted = f"{PLUGINS_IN_CONTAINER}/{binary_name}"
-        pids = [int(row[pid_column]) for row in top.get("Processes") or []
-                if row[args_column].split(" ")[0] == wanted]
-        return live(pids)
+        return live([pid for pid, args in self._top() if args.split(" ")[0] == wanted])
 
 
 def remove_run_containers(client: docker.DockerClient, run_id: str | None = None) -> int:
