@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from conformance.processes import interrupts_held, signal_group, spawn
+from conformance.processes import interrupts_held, signal_group, spawned
 
 MAX_CAPTURE = 256 * 1024
 STOP_GRACE_S = 2.0  # go-plugin's Kill waits 2 s before SIGKILL
@@ -48,14 +48,9 @@ class PluginProcess:
         return self.process.pid if self.process else None
 
     def start(self) -> None:
-        self.process = spawn(
-            [str(Path(self.binary).resolve())],
-            env=self.env,
-            cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        with spawned([str(Path(self.binary).resolve())], env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+            self.process = process
         self.started_at = time.monotonic()
         for target, stream in ((self._read_stdout, self.process.stdout), (self._read_stderr, self.process.stderr)):
             thread = threading.Thread(target=target, args=(stream,), daemon=True)

@@ -39,10 +39,13 @@ def interrupts_held():
                 os.kill(os.getpid(), signum)
 
 
-def spawn(args: list[str], **kwargs) -> subprocess.Popen:
-    """Popen in its own session, with interrupts held until the Popen object exists."""
+@contextlib.contextmanager
+def spawned(args: list[str], **kwargs):
+    """Popen in its own session; interrupts are held until the caller's block, which stores the
+    Popen object, is done (held across a bare return, one arriving during Popen would be delivered
+    before the caller had the object, and the child would be left running unknown)."""
     with interrupts_held():
-        return subprocess.Popen(args, start_new_session=True, **kwargs)
+        yield subprocess.Popen(args, start_new_session=True, **kwargs)
 
 
 def signal_group(pid: int, sig: int) -> None:

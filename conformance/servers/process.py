@@ -14,7 +14,7 @@ import subprocess
 import psutil
 
 from conformance.plugin_env import base_environment
-from conformance.processes import signal_group, spawn
+from conformance.processes import signal_group, spawned
 from conformance.servers.base import STOP_TIMEOUT_S, DevServer, live
 
 
@@ -32,14 +32,10 @@ class ServerProcess(DevServer):
 
     def _launch(self) -> None:
         self._log_handle = open(self.log_path, "wb")
-        self.process = spawn(
-            [str(self.binary.path), *self.dev_arguments(str(self.plugin_directory))],
-            env=base_environment(self.tempdir),
-            cwd=self.tempdir,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_handle,
-            stderr=subprocess.STDOUT,
-        )
+        with spawned([str(self.binary.path), *self.dev_arguments(str(self.plugin_directory))],
+                     env=base_environment(self.tempdir), cwd=self.tempdir, stdin=subprocess.DEVNULL,
+                     stdout=self._log_handle, stderr=subprocess.STDOUT) as process:
+            self.process = process
 
     def _exited(self) -> bool:
         return self.process is not None and self.process.poll() is not None
