@@ -29,6 +29,7 @@ AREAS = {
 
 PLUGIN_TYPES = ("secret", "auth", "database")
 BACKEND_TYPES = frozenset({"secret", "auth"})
+DATABASE_TYPE = frozenset({"database"})
 
 
 class Level(str, Enum):
@@ -308,6 +309,22 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{GP} server.go (Serve returns when the gRPC server stops; main returns)",
         ("exits_zero_after_shutdown",),
         depends_on=("SHUT-002",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-009", Level.SHOULD,
+        "Once it has answered Cleanup, the plugin SHOULD have stopped the mount's background work: no storage call and no log line from it in the next 750 ms (the SDK closes the mount's storage connection on Cleanup).",
+        f"{VLT} sdk/logical/logical.go (Backend.Cleanup: 'invoked during an unmount of a backend to allow it to handle any cleanup'), sdk/framework/backend.go (Clean), sdk/plugin/grpc_backend_server.go (Cleanup closes the brokered storage client)",
+        ("quiet_after_cleanup",),
+        depends_on=("SHUT-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "VER-003", Level.MUST,
+        "The plugin MUST report the version it is registered as: registered with its declared version it is accepted, and the catalog and the mount show what it reports.",
+        f"{BAO} internal/vault/plugin_catalog.go (setInternal: 'plugin version mismatch: reported version did not match requested version'), internal/vault/logical_system.go (running_plugin_version)",
+        ("reported_version_is_the_registered_one",),
+        depends_on=("PATH-007",),
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
@@ -599,10 +616,28 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "PATH-023", Level.MUST,
+        "What the plugin wrote MUST read back after the server is stopped and started again on its persistent storage, and unsealed.",
+        f"{BAO} sdk/logical/storage.go (the plugin's state lives in the server's storage), internal/vault/mount.go (mounts set up again on unseal)",
+        ("state_survives_server_restart",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-015",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "SHUT-005", Level.MUST,
         "Sealing the server MUST end the plugin's process by itself within the 2 s grace (no SIGKILL), and after unsealing the mount MUST answer as before.",
         f"{BAO} internal/vault/core.go (sealInternal -> preSeal: the mounts are torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL; 'plugin process exited')",
         ("seal_ends_the_plugin",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-010", Level.MUST,
+        "Through a catalog fault (its binary removed from disk, then re-registered with a wrong sha256) the running plugin MUST keep serving until it is reloaded, the server MUST refuse to start the faulty entry cleanly and still seal and unseal, and once re-registered and reloaded the plugin MUST serve the mount as before.",
+        f"{BAO} sdk/helper/pluginutil/run_config.go (SecureConfig carries the registered sha256), {GP} client.go (Start: SecureConfig.Check before exec, 'checksums did not match'), {BAO} internal/vault/plugin_reload.go",
+        ("catalog_faults_are_survived",),
         needs=Needs.SERVER,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
@@ -625,6 +660,115 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("PATH-001", "LEASE-012"),  # a mount whose leases cannot be revoked cannot be disabled
         applies_to=BACKEND_TYPES,
     ),
+    # -- database plugins (dbplugin v5): at the wire, then through the database secrets engine --
+    Requirement(
+        "DB-001", Level.MUST,
+        "Type MUST answer with a non-empty name (servers name the plugin's metrics and log lines by it).",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (Type: 'the Name for the particular database backend implementation'), sdk/database/dbplugin/v5/plugin_factory.go (metrics and logs by type)",
+        ("database_type_is_named",),
+        depends_on=CONNECT_MUSTS,
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-002", Level.MUST,
+        "Initialize with the connection and verify_connection true MUST succeed against the reachable database and return the config to save, with every key it was given.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (InitializeResponse.Config: 'REQUIRED in order to save the configuration'), internal/builtin/logical/database/path_config_connection.go",
+        ("initialize_returns_the_config",),
+        depends_on=CONNECT_MUSTS,
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-003", Level.MUST,
+        "Initialize with verify_connection true MUST fail, within 20 s, when the database cannot be reached.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (VerifyConnection: 'a connection should be made to the database to verify the connection can be made')",
+        ("verification_refuses_unreachable_database",),
+        depends_on=CONNECT_MUSTS,
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-004", Level.SHOULD,
+        "Initialize with verify_connection false SHOULD succeed without connecting, even when the database cannot be reached.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (VerifyConnection: 'If false, no connection should be made on initialization')",
+        ("no_connection_without_verification",),
+        depends_on=CONNECT_MUSTS,
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-005", Level.MUST,
+        "NewUser MUST answer with the non-empty username it created, and that user MUST log in to the database with the password given.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (NewUser, NewUserResponse.Username), internal/builtin/logical/database/path_creds_create.go",
+        ("new_user_logs_in",),
+        depends_on=("DB-002",),
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-006", Level.MUST,
+        "UpdateUser with a new password MUST make the new password log in and the old one stop working.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (UpdateUser, ChangePassword), internal/builtin/logical/database/rotation.go",
+        ("password_change_takes_effect",),
+        depends_on=("DB-002",),
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-007", Level.MUST,
+        "UpdateUser with a new expiration (what a lease renewal sends) MUST succeed.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (ChangeExpiration), internal/builtin/logical/database/secret_creds.go (renew: UpdateUser with the new expiration)",
+        ("expiration_change_is_answered",),
+        depends_on=("DB-002",),
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-008", Level.MUST,
+        "DeleteUser MUST remove the user (it no longer logs in, nor is it listed), and MUST NOT fail for a user that is already gone.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (DeleteUser: 'This should not error if the user didn't exist prior to this call'), internal/builtin/logical/database/secret_creds.go (revoke)",
+        ("deleted_user_is_gone",),
+        depends_on=("DB-002",),
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-009", Level.MUST,
+        "Close MUST be answered, and after GRPCController/Shutdown the process MUST exit within 2 s.",
+        f"{BAO} sdk/database/dbplugin/v5/database.go (Close), {GP} client.go (Kill: Shutdown, 2 s, then SIGKILL)",
+        ("close_then_shutdown_exits",),
+        depends_on=CONNECT_MUSTS,
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-010", Level.MUST,
+        "Registered as a database plugin, the plugin MUST be accepted as a connection's plugin_name with its connection verified, and the server MUST store the connection details it returned.",
+        f"{BAO} internal/builtin/logical/database/path_config_connection.go (connectionWriteHandler: Initialize with verify_connection, stores the returned config), internal/vault/plugin_catalog.go",
+        ("connection_is_configured",),
+        needs=Needs.SERVER,
+        depends_on=CONNECT_MUSTS,
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-011", Level.MUST,
+        "Dynamic credentials MUST follow their lease: the issued user logs in, the lease renews, and once revoked (one by one or by prefix) the user no longer logs in and is gone from the database.",
+        f"{BAO} internal/builtin/logical/database/path_creds_create.go, internal/builtin/logical/database/secret_creds.go (renew: UpdateUser expiration; revoke: DeleteUser), internal/vault/expiration.go",
+        ("dynamic_credentials_follow_their_lease",),
+        needs=Needs.SERVER,
+        depends_on=("DB-010",),
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-012", Level.MUST,
+        "A static role MUST take over its existing user: creating the role and rotate-role each give a new password that logs in, and the previous one stops working.",
+        f"{BAO} internal/builtin/logical/database/path_rotate_credentials.go (rotate-role), internal/builtin/logical/database/rotation.go (setStaticAccount: UpdateUser password)",
+        ("static_role_rotation_takes_effect",),
+        needs=Needs.SERVER,
+        depends_on=("DB-010",),
+        applies_to=DATABASE_TYPE,
+    ),
+    Requirement(
+        "DB-013", Level.MUST,
+        "rotate-root MUST change the connection user's password (the old one stops working) while the server goes on issuing working credentials.",
+        f"{BAO} internal/builtin/logical/database/path_rotate_credentials.go (pathRotateRootCredentialsUpdate: UpdateUser on the root user, the new password stored)",
+        ("root_rotation_takes_effect",),
+        needs=Needs.SERVER,
+        depends_on=("DB-010",),
+        applies_to=DATABASE_TYPE,
+    ),
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
@@ -634,7 +778,7 @@ CHECKS: dict[str, CheckFunction] = {}
 CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.wire",
                  "conformance.checks.paths", "conformance.checks.semantics", "conformance.checks.discovered",
                  "conformance.checks.leases", "conformance.checks.auth", "conformance.checks.lifecycle",
-                 "conformance.checks.versions")
+                 "conformance.checks.versions", "conformance.checks.database")
 
 
 def check(function: CheckFunction) -> CheckFunction:

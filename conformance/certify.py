@@ -17,8 +17,7 @@ from conformance.outcomes import Outcome
 from conformance.plugin_binary import PluginBinary, elf_is_static
 from conformance.plugin_source import obtain
 from conformance.registration import MountPlan
-from conformance.report.junit import junit_xml
-from conformance.report.markdown import markdown_summary
+from conformance.report.writers import write_log, write_reports
 from conformance.report.model import SCHEMA, Report
 from conformance.report.redact import Redactor
 from conformance.runner import needs_server, run_requirements
@@ -135,6 +134,11 @@ def _server_block(runtime: str, binary: ServerBinary | None, server: DevServer |
     return block
 
 
+def improvements(baseline: dict, results) -> list[str]:
+    failed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") in ("failed", "error")}
+    return sorted(r.requirement.id for r in results if r.requirement.id in failed_before and r.outcome is Outcome.PASSED)
+
+
 def regressions(baseline: dict, results) -> list[str]:
     passed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") == "passed"}
     return sorted(r.requirement.id for r in results
@@ -161,6 +165,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
                              exercise=manifest.exercise if manifest else (),
                              lease=manifest.lease if manifest else None,
                              setup=manifest.setup if manifest else (), login=manifest.login if manifest else None,
+                             database=manifest.database if manifest else None,
                              upgrade=manifest.upgrade if manifest else None,
                              plan=MountPlan.from_manifest(manifest), server_kind=options.server,
                              server_version=server_binary.version if server_binary else "2.7.2")
@@ -168,12 +173,14 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         stack.callback(session.close)
         if server_binary is not None:
             server = _start_server(runtime, server_binary, options)
-            stack.callback(lambda: _write_text(report_dir / "server.log", redactor.text(server.log_text())))
+            stack.callback(lambda: write_log(report_dir / "server.log", server.log_text(), redactor))
             stack.callback(server.stop)
             redactor.add(server.root_token)
             server.start()
             session.server = server
         results = run_requirements(session, selection, runtime)
+        for secret in session.secrets:  # generated in the run (database passwords)
+            redactor.add(secret)
         measure_wire_metrics(session)
         measure_server_metrics(session)  # where a server ran, its figures are what users see
         session.metrics["path_requests"] = session.requests_checked if session.server is not None else None
@@ -183,17 +190,14 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},
         server=_server_block(runtime, server_binary, session.server),
         started_at=started_at, duration_s=time.monotonic() - clock, results=results, metrics=session.metrics,
-        processes=processes,
+        processes=processes, multiplexing=session.multiplexing,
     )
     regressed: list[str] = []
     if baseline is not None:
         regressed = regressions(baseline, results)
-        report.baseline = {"path": str(options.baseline), "regressions": regressed}
-    document = redactor.data(report.as_dict())
-    _write_text(report_dir / "report.json", json.dumps(document, indent=2) + "\n")
-    (report_dir / "junit.xml").write_bytes(junit_xml(document))
-    _write_text(report_dir / "summary.md", markdown_summary(document))
-    _write_text(report_dir / "plugin.log", redactor.text("\n".join(session.plugin_log)))
+        report.baseline = {"path": str(options.baseline), "regressions": regressed,
+                           "improvements": improvements(baseline, results)}
+    document = write_reports(report_dir, report.as_dict(), redactor, {"plugin.log": "\n".join(session.plugin_log)})
     return CertifyOutcome(_exit_code(document, regressed), report_dir, document)
 
 
@@ -204,7 +208,3 @@ def _exit_code(document: dict, regressed: list[str]) -> int:
     if summary["errors"]:
         return 3
     return 0
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.write_text(text)

@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("cleanup", help="remove the containers a killed run left behind")
 
+    compare = commands.add_parser("compare", help="a matrix of several reports (plugins, versions, servers)")
+    compare.add_argument("reports", nargs="+", metavar="REPORT_JSON")
+    compare.add_argument("--html", help="write the HTML matrix here")
+    compare.add_argument("--markdown", help="write the Markdown matrix here (default: print it)")
+    compare.add_argument("--merge", action="store_true",
+                         help="merge reports of the same plugin, server and runtime (sharded runs) into one column")
+
     report = commands.add_parser("report", help="render a report.json in another format")
     report.add_argument("report_json")
     report.add_argument("--format", required=True, choices=("html", "markdown", "junit"))
@@ -92,23 +99,51 @@ def cmd_certify(args) -> int:
     return outcome.exit_code
 
 
-def cmd_report(args) -> int:
-    from conformance.report.junit import junit_xml
-    from conformance.report.markdown import markdown_summary
-
-    path = Path(args.report_json)
+def _read_report(raw: str) -> dict:
+    path = Path(raw)
     try:
         document = json.loads(path.read_text())
     except OSError as error:
         raise UsageError(f"cannot read report {path}: {error.strerror}") from None
     except ValueError as error:
         raise UsageError(f"report {path} is not JSON: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("results"), list):
+        raise UsageError(f"report {path} is not a vault-plugin-conformance report (no results list)")
+    return document
+
+
+def cmd_report(args) -> int:
+    from conformance.report.html import html_report
+    from conformance.report.junit import junit_xml
+    from conformance.report.markdown import markdown_summary
+
+    document = _read_report(args.report_json)
     if args.format == "junit":
         sys.stdout.write(junit_xml(document).decode())
     elif args.format == "markdown":
         sys.stdout.write(markdown_summary(document))
     else:
-        raise UsageError(f"--format {args.format} is not available in this version (available: junit, markdown)")
+        sys.stdout.write(html_report(document))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from conformance.report.compare import compare, matrix_html, matrix_markdown, merge_shards
+
+    documents = [_read_report(raw) for raw in args.reports]
+    try:
+        matrix = compare(merge_shards(documents) if args.merge else documents)
+    except ValueError as error:
+        raise UsageError(f"compare: {error}") from None
+    if args.html:
+        Path(args.html).write_text(matrix_html(matrix), encoding="utf-8")
+    markdown = matrix_markdown(matrix)
+    markdown += "" if markdown.endswith("\n") else "\n"
+    if args.markdown:
+        Path(args.markdown).write_text(markdown, encoding="utf-8")
+    if not args.markdown:
+        sys.stdout.write(markdown)
+    print(matrix.headline, file=sys.stderr if not args.markdown else sys.stdout)
     return 0
 
 
@@ -125,7 +160,8 @@ def cmd_cleanup(args) -> int:
     return 0
 
 
-COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": cmd_report, "cleanup": cmd_cleanup}
+COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": cmd_report, "cleanup": cmd_cleanup,
+            "compare": cmd_compare}
 
 
 def _terminate(signum, frame):

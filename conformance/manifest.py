@@ -44,8 +44,10 @@ short version.
     refused_data = { username = "vpc", password = "wrong" }
     policies = ["vpc-reader"]
 
-    [database]                            # database plugins: how to reach the database
-    connection = { connection_url = "redis://127.0.0.1:6379" }
+    [database]                            # database plugins: how to reach and look at the database
+    connection = { host = "127.0.0.1", port = { env = "DB_PORT", as = "int", secret = false } }
+    login = { command = ["redis-cli", "-p", "{port}", "--user", "{username}", "--pass", "{password}",
+              "ACL", "WHOAMI"], output = "{username}" }
 
     [expect]                              # read by the self-tests, ignored by certify
     verdict = "conformant"
@@ -55,7 +57,8 @@ Any value inside data can be computed instead of written: ``{ env = "NAME" }``
 (an environment variable), ``{ file = "path" }`` (a file's text, relative to the
 manifest), or ``{ command = ["prog", "arg"] }`` (a program's stdout, run from
 the manifest's folder). Computed values are treated as secrets: every report
-and log shows them as <redacted>.
+and log shows them as <redacted> (unless ``secret = false``); ``as = "int"``
+turns one into an integer.
 """
 
 from __future__ import annotations
@@ -188,8 +191,37 @@ class UpgradeTable(Table):
     version: str = Field(pattern=SEMVER)
 
 
+class CommandCheck(Table):
+    """A command that tells something about a user in the database; {username}, {password} and
+    {<connection key>} in its arguments are replaced. It says yes when it exits 0 and its stdout (stripped)
+    equals `output`, or has a line equal to `line`."""
+
+    command: list[str | dict[str, Any]] = Field(min_length=1)  # an argument may be a computed value
+    output: str | None = None
+    line: str | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> "CommandCheck":
+        if (self.output is None) == (self.line is None):
+            raise ValueError("give exactly one of output (the whole stdout) or line (one line of it)")
+        return self
+
+
+class StaticUser(Table):
+    """An existing database user for a static role, and its password before the role takes it over."""
+
+    username: str = Field(min_length=1)
+    password: Any
+
+
 class DatabaseTable(Table):
-    connection: dict[str, Any]
+    connection: dict[str, Any]  # database/config/<name> details (plugin_name and allowed_roles are the suite's)
+    unreachable: dict[str, Any] = Field(default_factory=dict)  # overrides that point the connection at nothing
+    creation_statements: list[str] = Field(default_factory=list)
+    login: CommandCheck | None = None  # does {username}/{password} log in?
+    user_exists: CommandCheck | None = None  # does {username} exist?
+    static: StaticUser | None = None
+    rotate_root: bool = True  # rotate-root changes the connection user's password: only on a disposable database
 
 
 class ExpectTable(Table):
@@ -322,16 +354,39 @@ def _computed(document: ManifestDocument, folder: Path, secrets: set[str]) -> di
             "data": _fill(document.login.data, "login.data", folder, secrets),
             "refused_data": _fill(document.login.refused_data, "login.refused_data", folder, secrets)})
     if document.database:
-        update["database"] = document.database.model_copy(update={
-            "connection": _fill(document.database.connection, "database.connection", folder, secrets)})
+        database = document.database
+        update["database"] = database.model_copy(update={
+            "connection": _fill(database.connection, "database.connection", folder, secrets),
+            "login": database.login.model_copy(update={
+                "command": [str(a) for a in _fill(database.login.command, "database.login.command", folder, secrets)]})
+            if database.login else None,
+            "user_exists": database.user_exists.model_copy(update={
+                "command": [str(a) for a in _fill(database.user_exists.command, "database.user_exists.command", folder,
+                                                  secrets)]})
+            if database.user_exists else None,
+            "static": database.static.model_copy(update={
+                "password": _fill(database.static.password, "database.static.password", folder, secrets)})
+            if database.static else None})
     return update
+
+
+SOURCES = ("env", "file", "command")
 
 
 def _fill(value: Any, key: str, folder: Path, secrets: set[str]) -> Any:
     if isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)) in ("env", "file", "command"):
-            computed = _compute(next(iter(value)), next(iter(value.values())), key, folder)
-            secrets.add(computed)
+        sources = [k for k in value if k in SOURCES]
+        if len(sources) == 1 and set(value) <= {*SOURCES, "as", "secret"}:
+            computed = _compute(sources[0], value[sources[0]], key, folder)
+            if value.get("secret", True) is not False:
+                secrets.add(computed)
+            if value.get("as", "string") == "int":
+                try:
+                    return int(computed)
+                except ValueError:
+                    raise UsageError(f"manifest value {key}: {sources[0]} gave {computed!r}, not an integer") from None
+            if value.get("as", "string") != "string":
+                raise UsageError(f"manifest value {key}: as must be \"string\" or \"int\", not {value['as']!r}")
             return computed
         return {k: _fill(v, f"{key}.{k}", folder, secrets) for k, v in value.items()}
     if isinstance(value, list):

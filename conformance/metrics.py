@@ -27,6 +27,15 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def measure_wire_metrics(session: CertifySession) -> None:
     """Figures from the wire host's own run: RPC round trips and the plugin's memory."""
+    database = session.__dict__.get("database_wire_run")
+    if database is not None:
+        timings = [step.ms for step in database.steps.values() if step.ok]
+        if timings:
+            session.metrics["first_request_ms"] = round(timings[0], 3)
+            session.metrics["rpc_p50_ms"] = round(statistics.median(timings), 3)
+            session.metrics["rpc_p99_ms"] = round(percentile(timings, 0.99), 3)
+        if database.shutdown is not None and database.shutdown.seconds_to_exit is not None:
+            session.metrics["shutdown_ms"] = round(database.shutdown.seconds_to_exit * 1000, 2)
     seen = session.__dict__.get("wire_run")  # only if the checks made one
     if seen is None:
         return
@@ -48,16 +57,31 @@ def measure_server_metrics(session: CertifySession) -> None:
             session.metrics["plugin_rss_mb"] = round(psutil.Process(pids[0]).memory_info().rss / 2**20, 2)
         except psutil.NoSuchProcess:
             pass
+    if session.plugin_type == "database":
+        # The mount is the server's database engine: its paths are not the plugin's, so the RPC figures stay
+        # the wire host's; the unmount below still times the plugin's end.
+        samples = []
+    else:
+        samples = _latency_samples(session, mount)
+    if samples:
+        session.metrics["rpc_p50_ms"] = round(statistics.median(samples), 3)
+        session.metrics["rpc_p99_ms"] = round(percentile(samples, 0.99), 3)
+    if session.unmount_ms is not None:  # SHUT-004 already timed an unmount, with its evidence
+        session.metrics["shutdown_ms"] = session.unmount_ms
+        return
+    _time_unmount(session, mount, pids)
+
+
+def _latency_samples(session: CertifySession, mount) -> list[float]:
     samples = []
     session.metrics.pop("first_request_ms", None)
     for _ in range(SAMPLES):
         _, elapsed_ms = session.timed_request("GET", f"{mount.path}/vpc-latency-probe")
         samples.append(elapsed_ms)
-    session.metrics["rpc_p50_ms"] = round(statistics.median(samples), 3)
-    session.metrics["rpc_p99_ms"] = round(percentile(samples, 0.99), 3)
-    if session.unmount_ms is not None:  # SHUT-004 already timed an unmount, with its evidence
-        session.metrics["shutdown_ms"] = session.unmount_ms
-        return
+    return samples
+
+
+def _time_unmount(session: CertifySession, mount, pids: list[int]) -> None:
     started = time.monotonic()
     response = session.server.request("DELETE", f"{mount.table}/{mount.key}")
     if response.status_code not in (200, 204):

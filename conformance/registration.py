@@ -36,6 +36,7 @@ class Mount:
     mount_entry: dict[str, Any]
     timings_ms: dict[str, float] = field(default_factory=dict)
     plan: "MountPlan | None" = None
+    version_refused: str | None = None  # the server's words when it refused the declared version (VER-003's)
 
     @property
     def table(self) -> str:
@@ -124,10 +125,25 @@ def _caller(server: DevServer, evidence: dict[str, Any], timings: dict[str, floa
     return call
 
 
+def catalog_body(name: str, sha256: str, version: str | None, plan: "MountPlan") -> dict[str, Any]:
+    """The body of a catalog registration (sys/plugins/catalog/<type>/<name>)."""
+    body: dict[str, Any] = {"sha256": sha256, "command": name}
+    if version:
+        body["version"] = version
+    if plan.args:
+        body["args"] = list(plan.args)
+    if plan.env:
+        body["env"] = [f"{k}={v}" for k, v in plan.env]
+    return body
+
+
 def register_and_mount(
     server: DevServer, binary: PluginBinary, plugin_type: str, name: str,
     version: str | None = None, mount_path: str | None = None, plan: MountPlan = MountPlan(),
+    connection: dict[str, Any] | None = None,
 ) -> Mount:
+    """Register the binary and mount it; a database plugin is mounted as a connection of a database
+    secrets engine mounted for it (<mount>/config/<name> with plugin_name and the connection details)."""
     evidence: dict[str, Any] = {"plugin_directory_command": name, "sha256": binary.sha256}
     timings: dict[str, float] = {}
     target = server.plugin_directory / name
@@ -137,14 +153,19 @@ def register_and_mount(
     call = _caller(server, evidence, timings)
 
     catalog_path = f"sys/plugins/catalog/{plugin_type}/{name}"
-    body: dict[str, Any] = {"sha256": binary.sha256, "command": name}
-    if version:
-        body["version"] = version
-    if plan.args:
-        body["args"] = list(plan.args)
-    if plan.env:
-        body["env"] = [f"{k}={v}" for k, v in plan.env]
-    call("register", "PUT", catalog_path, json=body)
+    body = catalog_body(name, binary.sha256, version, plan)
+    version_refused = None
+    try:
+        call("register", "PUT", catalog_path, json=body)
+    except RegistrationFailed as failure:
+        # A plugin that reports another version than declared is VER-003's failure: register it
+        # unversioned (as the server then adopts what it reports) so the other checks still run.
+        if not version or "version mismatch" not in failure.words:
+            raise
+        version_refused, version = failure.words, None
+        evidence["version_refused"] = version_refused
+        body.pop("version")
+        call("register", "PUT", catalog_path, json=body)
     # Unversioned registration adopts the plugin's self-reported version, so look the
     # entry up in the detailed list by name, type and sha256, then pin the mount to it.
     listing = call("read_catalog", "GET", "sys/plugins/catalog").json()["data"].get("detailed") or []
@@ -157,6 +178,12 @@ def register_and_mount(
     evidence["catalog_entry"] = {k: catalog_entry.get(k) for k in ("name", "type", "sha256", "version", "builtin")}
 
     path = mount_path or plan.path or f"vpc-{name}"
+    if plugin_type == "database":
+        api_path, mount_entry = enable_database_connection(server, name, pinned, path, plan, connection or {}, call)
+        evidence["connection"] = f"{api_path}/config/{name}"
+        return Mount(name=name, plugin_type=plugin_type, path=api_path, sha256=binary.sha256, version=pinned,
+                     catalog_entry=catalog_entry, mount_entry=mount_entry, timings_ms=timings, plan=plan,
+                     version_refused=version_refused)
     api_path, mount_entry = enable_mount(server, plugin_type, name, pinned, path, plan, call)
     evidence["mount_entry"] = {
         k: mount_entry.get(k) for k in ("type", "plugin_version", "running_plugin_version", "running_sha256", "accessor")
@@ -164,6 +191,7 @@ def register_and_mount(
     return Mount(
         name=name, plugin_type=plugin_type, path=api_path, sha256=binary.sha256, version=pinned,
         catalog_entry=catalog_entry, mount_entry=mount_entry, timings_ms=timings, plan=plan,
+        version_refused=version_refused,
     )
 
 
@@ -178,6 +206,24 @@ def enable_mount(server: DevServer, plugin_type: str, name: str, pinned: str | N
     table = call("read_mounts", "GET", table_path).json()
     entries = table.get("data", table)
     return api_path, entries.get(f"{path}/", {})
+
+
+def enable_database_connection(server: DevServer, name: str, pinned: str | None, path: str, plan: MountPlan,
+                               connection: dict[str, Any], call) -> tuple[str, dict[str, Any]]:
+    """A database secrets engine at path, with one connection (config/<name>) that runs the plugin, verified."""
+    body: dict[str, Any] = {"type": "database"}
+    if plan.description:
+        body["description"] = plan.description
+    config = {k: v for k, v in (("default_lease_ttl", plan.default_lease_ttl), ("max_lease_ttl", plan.max_lease_ttl)) if v}
+    if config:
+        body["config"] = config
+    call("enable", "POST", f"sys/mounts/{path}", json=body)
+    details = {**connection, "plugin_name": name, "allowed_roles": ["*"], "verify_connection": True}
+    if pinned:
+        details["plugin_version"] = pinned
+    call("configure_connection", "PUT", f"{path}/config/{name}", json=details)
+    table = call("read_mounts", "GET", "sys/mounts").json()
+    return path, table.get("data", table).get(f"{path}/", {})
 
 
 def another_mount(server: DevServer, mount: Mount, suffix: str) -> Mount:

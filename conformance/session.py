@@ -25,6 +25,7 @@ from conformance.servers.base import DevServer
 from conformance.tempdirs import short_tempdir
 from conformance.tlsprobe import TlsProbe, probe
 from conformance.wirehost.host import WireHost
+from conformance.wirehost.database_scenario import DatabaseObservation, play_database
 from conformance.wirehost.scenario import WireObservation, play
 
 HANDSHAKE_TIMEOUT_S = 60.0  # go-plugin's StartTimeout, which neither Vault nor OpenBao overrides
@@ -63,6 +64,7 @@ class CertifySession:
     lease: Any = None  # manifest [lease] recipe
     setup: tuple = ()  # manifest [[setup]] requests, sent through the server after mounting
     login: Any = None  # manifest [login] recipe (auth plugins)
+    database: Any = None  # manifest [database]: how to reach and look at the database (database plugins)
     upgrade: tuple | None = None  # manifest [upgrade]: (binary path, version)
     plan: MountPlan = field(default_factory=MountPlan)
     server: DevServer | None = None
@@ -77,7 +79,10 @@ class CertifySession:
     ledger: LeaseLedger = field(default_factory=LeaseLedger)  # which scenario issued which lease
     tracker: ProcessTracker = field(default_factory=ProcessTracker)  # every plugin process the server ran
     requests_checked: int = 0
-    unmount_ms: float | None = None  # SHUT-004's measure of an unmount ending the plugin  # requests sent to the plugin's paths through the server, by the checks
+    unmount_ms: float | None = None  # SHUT-004's measure of an unmount ending the plugin
+    # Whether the plugin reports multiplexing (wire) and how a server served several mounts of it (PATH-017).
+    multiplexing: dict[str, Any] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)  # values generated in the run that no report may show
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -167,9 +172,26 @@ class CertifySession:
             host.mount_options = dict(self.plan.options)
             try:
                 observation = play(host, self.plugin_type, self.exercise, self.lease)
+                if observation.start_error is None:
+                    self.multiplexing["reported"] = bool(observation.multiplexing)
             finally:  # the plugin's own words, even when the host itself broke
                 self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
                                        f"{host.plugin.stderr_text if host.plugin else ''}\n")
+        return observation
+
+    @cached_property
+    def database_wire_run(self) -> DatabaseObservation:
+        """The dbplugin v5 lifecycle played by the suite's own host, once (database plugins)."""
+        with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
+                      handshake_timeout_s=self.handshake_timeout_s) as host:
+            try:
+                observation = play_database(host, self.database)
+            finally:
+                self.plugin_log.append(f"=== wire host (database): started directly; stderr ---\n"
+                                       f"{host.plugin.stderr_text if host.plugin else ''}\n")
+        self.secrets.update(observation.passwords)
+        if observation.start_error is None:
+            self.multiplexing["reported"] = bool(observation.multiplexing)
         return observation
 
     @cached_property
@@ -190,7 +212,8 @@ class CertifySession:
         if self._mount is None:
             try:
                 mount = register_and_mount(self.server, self.binary, self.plugin_type, self.name,
-                                           self.plugin_version, plan=self.plan)
+                                           self.plugin_version, plan=self.plan,
+                                           connection=self.database.connection if self.database else None)
                 self._run_setup(mount)
                 self._mount = mount
             except RegistrationFailed as failure:

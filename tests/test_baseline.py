@@ -23,6 +23,8 @@ def test_should_regression_against_baseline_exits_1(run_cli, tmp_path):
     assert regressed.returncode == 1, regressed.stdout
     assert regressed.report["baseline"]["regressions"] == ["PATH-002"]
     assert "REGRESSED since baseline: PATH-002" in regressed.stdout
-    assert "**Regressed since the baseline:** PATH-002" in (tmp_path / "regressed" / "summary.md").read_text()
+    summary_md = (tmp_path / "regressed" / "summary.md").read_text()
+    assert "## Regressions since the baseline (1)" in summary_md and "- **PATH-002** (SHOULD)" in summary_md
+    assert summary_md.index("Regressions since the baseline") < summary_md.index("| area |")
     assert_nothing_left(regressed)
     assert passed.returncode == 0

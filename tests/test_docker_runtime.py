@@ -52,6 +52,22 @@ def test_docker_gives_the_same_outcomes_as_process(run_cli, tmp_path, docker_api
     assert_nothing_left(in_docker)
 
 
+@pytest.mark.parametrize("reference", ["reference-secrets", "reference-auth"])
+def test_lifecycle_areas_pass_in_docker(run_cli, tmp_path, docker_api, reference):
+    """Issue 7: shutdown, versions and multiplexing pass for both references with the server in a container."""
+    run = run_cli("certify", "--manifest", str(MANIFESTS / f"{reference}.toml"), "--runtime", "docker",
+                  "-k", "shutdown or versions or multiplexing or PATH-017 or PATH-023", "--report-dir", str(tmp_path / "r"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = {r["id"]: r for r in run.report["results"]}
+    lifecycle = [r for r in results.values() if r["area"] in ("shutdown", "versions", "multiplexing")]
+    assert not [r["id"] for r in lifecycle if r["outcome"] in ("failed", "error")]
+    for must_run in ("SHUT-004", "SHUT-005", "SHUT-006", "SHUT-007", "SHUT-008", "SHUT-010", "VER-003", "PATH-017", "PATH-023"):
+        assert results[must_run]["outcome"] == "passed", (must_run, results[must_run]["message"])
+    assert run.report["metrics"]["shutdown_ms"] is not None
+    assert run.report["multiplexing"]["served_as"] == "one process for all mounts"
+    assert_nothing_left(run)
+
+
 def test_auto_picks_docker_when_a_daemon_answers(run_cli, tmp_path, docker_api):
     run = certify(run_cli, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr

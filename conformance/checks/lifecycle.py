@@ -9,17 +9,21 @@ process ended, in every runtime (a container's pids are not the host's).
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import Any
 
 import psutil
+import requests
 
 from conformance.catalog import check
-from conformance.manifest import read_back
-from conformance.outcomes import Evidence, expect
+from conformance.checks.semantics import mismatches, read_back_state
+from conformance.manifest import WRITE_OPERATIONS, read_back
+from conformance.outcomes import Evidence, Skip, expect
 from conformance.process_tracker import EXITED, FORCED
 from conformance.registration import (
-    HTTP_METHOD, RegistrationFailed, disable_mount, reenable_mount, register_and_mount, server_words,
+    HTTP_METHOD, RegistrationFailed, catalog_body, disable_mount, reenable_mount, register_and_mount, request_body,
+    response_data, server_words,
 )
 from conformance.servers.base import live
 from conformance.session import CertifySession
@@ -144,38 +148,96 @@ def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evi
     return f"old process {verdict}; new pid {after} serves the mount"
 
 
+def _replay_writes(server, mount, session: CertifySession) -> dict[str, Any]:
+    """The manifest's [[setup]] and [[exercise]] on another server's mount: what was written, what reads back."""
+    transcript, written = [], {}
+    for request in (*session.setup, *session.exercise):
+        response = server.request(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
+                                  **request_body(request.operation, request.data))
+        transcript.append(f"{request.line} -> {response.status_code}")
+        if request.operation in WRITE_OPERATIONS and response.status_code < 300:
+            written.setdefault(request.path, {}).update(request.data or {})
+    return {"transcript": transcript, "written": written}
+
+
+def _read(server, mount, reader) -> tuple[int, dict]:
+    response = server.request(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+    return response.status_code, response_data(response)
+
+
+def _stop_and_restart(session: CertifySession) -> dict[str, Any]:
+    """On a persistent server of its own: mount, write, stop the server (SIGTERM), start it again, read back."""
+    def observe() -> dict[str, Any]:
+        server = session.server.sibling(persistent=True)
+        server.start()
+        facts: dict[str, Any] = {}
+        try:
+            try:
+                mount = register_and_mount(server, session.binary, session.plugin_type, session.name,
+                                           session.plugin_version, plan=session.plan)
+            except RegistrationFailed as failure:
+                facts["mount_failed"] = f"{failure.step}: HTTP {failure.status}: {failure.words}"
+                return facts
+            reader = read_back(session.exercise) if session.exercise else None
+            if reader is not None:
+                facts["writes"] = _replay_writes(server, mount, session)
+                facts["read_before"] = _read(server, mount, reader)
+            else:
+                server.request("GET", f"{mount.path}/", params={"help": "1"})  # the plugin runs now
+            pids = sorted(p.pid for p in server.plugin_processes(session.name))
+            mark = len(server.log_text())
+            started = time.monotonic()
+            facts["server_exited_in_bound"] = server.signal_server_only(SERVER_STOP_BOUND_S)  # the server must end them
+            facts.update({"pids": pids, "server_stopped_in_ms": round((time.monotonic() - started) * 1000, 1),
+                          "alive_after": [p.pid for p in live(pids)],
+                          "server_log": exit_lines(server.log_text()[mark:], session.name)[-6:]})
+            if reader is not None:
+                started = time.monotonic()
+                server.restart()
+                facts["restarted_in_ms"] = round((time.monotonic() - started) * 1000, 1)
+                facts["read_after"] = _read(server, mount, reader)
+                facts["reader"] = reader.line
+                facts["written"] = facts["writes"]["written"].get(reader.path) or {}
+        finally:
+            server.stop()
+        return facts
+    return session.once("stop_and_restart", observe)
+
+
 @check
 def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     """On a server of its own: stopping the server (SIGTERM) must end the plugin by itself, before the server exits."""
-    server = session.server.sibling()
-    server.start()
-    try:
-        mount = register_and_mount(server, session.binary, session.plugin_type, session.name, session.plugin_version,
-                                   plan=session.plan)
-        server.request("GET", f"{mount.path}/", params={"help": "1"})  # the plugin runs now
-        pids = sorted(p.pid for p in server.plugin_processes(session.name))
-        mark = len(server.log_text())
-        expect(bool(pids), "a running plugin process before stopping the server", "none")
-    except RegistrationFailed as failure:
-        server.stop()
-        expect(False, "the plugin mounted on a second server", f"{failure.step}: HTTP {failure.status}: {failure.words}")
-    started = time.monotonic()
-    try:
-        exited = server.signal_server_only(SERVER_STOP_BOUND_S)  # not the plugins: the server must end them
-        stop_ms = round((time.monotonic() - started) * 1000, 1)
-        alive = [p.pid for p in live(pids)]
-        log = server.log_text()
-    finally:
-        server.stop()
-    lines = exit_lines(log[mark:], session.name)
-    evidence["server_exited_in_bound"] = exited
-    evidence.update({"pids": pids, "server_stopped_in_ms": stop_ms, "server_log": lines[-6:], "alive_after": alive})
-    expect(not alive, "no plugin process left once the server stopped", f"pids {alive}")
+    facts = _stop_and_restart(session)
+    expect("mount_failed" not in facts, "the plugin mounted on a second server", facts.get("mount_failed", ""))
+    evidence.update({k: facts[k] for k in ("pids", "server_exited_in_bound", "server_stopped_in_ms", "server_log",
+                                           "alive_after")})
+    lines = facts["server_log"]
+    expect(bool(facts["pids"]), "a running plugin process before stopping the server", "none")
+    expect(not facts["alive_after"], "no plugin process left once the server stopped", f"pids {facts['alive_after']}")
     forced = [line for line in lines if FORCED.search(line)]
     expect(not forced, "the plugin to exit by itself when the server stops (no SIGKILL after the 2 s grace)", forced[0] if forced else "")
     expect(any(EXITED.search(line) for line in lines), "the server to log the plugin's exit before it stopped",
            "no 'plugin process exited' line: the plugin outlived the server's own shutdown")
-    return f"server stopped in {stop_ms} ms; the plugin exited by itself before it"
+    return f"server stopped in {facts['server_stopped_in_ms']} ms; the plugin exited by itself before it"
+
+
+@check
+def state_survives_server_restart(session: CertifySession, evidence: Evidence) -> str:
+    if not session.exercise:
+        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
+    facts = _stop_and_restart(session)
+    expect("mount_failed" not in facts, "the plugin mounted on a persistent server", facts.get("mount_failed", ""))
+    (before, seen_before), (after, seen) = facts["read_before"], facts["read_after"]
+    evidence.update({"writes": facts["writes"]["transcript"], "read_before_stop": f"{facts['reader']} -> {before}",
+                     "restarted_in_ms": facts["restarted_in_ms"], "read_after_restart": f"{facts['reader']} -> {after}"})
+    expect(before == 200, f"{facts['reader']} to answer before the server stopped", f"HTTP {before}")
+    expect(after == 200, f"{facts['reader']} to answer HTTP 200 after the server restarted", f"HTTP {after}")
+    written = facts["written"]
+    same, different = mismatches(written, seen) if written else ([], [])
+    evidence["fields_read_back"] = same
+    expect(not different and (same or not written) and (written or seen == seen_before),
+           "what was written before the server stopped", "; ".join(different) or f"fields {sorted(seen)}")
+    return f"{facts['reader']} after a server stop and start on raft storage: as written ({', '.join(same) or 'unchanged'})"
 
 
 ORPHAN_BOUND_S = 5.0  # the 2 s grace, plus a loaded machine's margin
@@ -201,3 +263,109 @@ def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> 
     expect(not left, f"no process of the plugin's left {ORPHAN_BOUND_S:.0f} s after its last mount was disabled",
            "; ".join(left[:3]))
     return "no process left once the last mount was gone"
+
+
+FAULT_REQUEST_BOUND_S = 15.0  # a server that cannot start a plugin must say so, not hang the client
+RECOVERY_BOUND_S = 20.0
+WRONG_SHA256 = "0" * 64
+
+
+class _Asker:
+    """The wake request, asked with a bound at each step of a scenario; each answer kept as evidence."""
+
+    def __init__(self, session: CertifySession):
+        self.session = session
+        self.method, self.path, self.params = _wake(session)
+        self.steps: list[dict[str, Any]] = []
+
+    def __call__(self, label: str) -> tuple[int | None, dict]:
+        server = self.session.server
+        self.session.requests_checked += 1
+        started = time.monotonic()
+        try:
+            response = server.request_as(server.root_token, self.method, self.path, params=self.params,
+                                         timeout=FAULT_REQUEST_BOUND_S)
+            status, data = response.status_code, response_data(response)
+            words = server_words(response) if status >= 300 else ""
+        except requests.RequestException as error:
+            status, data, words = None, {}, f"no answer within {FAULT_REQUEST_BOUND_S:.0f} s ({type(error).__name__})"
+        self.steps.append({"step": label, "request": f"{self.method} {self.path}", "status": status,
+                           "ms": round((time.monotonic() - started) * 1000, 1), "words": words[:200]})
+        return status, data
+
+    def note(self, label: str, status: int) -> None:
+        self.steps.append({"step": label, "status": status})
+
+
+@check
+def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> str:
+    """Binary removed under a running plugin, then a wrong sha256 registered: serve, fail cleanly, recover."""
+    server, mount = session.server, session.mount
+    if session.exercise:
+        read_back_state(session)  # the manifest's writes are in place: the data to find again after the fault
+    ask = _Asker(session)
+    evidence["steps"] = ask.steps
+    before, before_data = ask("before the fault")
+    expect(before is not None and before < 500, f"{ask.method} {ask.path} to be answered before the fault",
+           f"HTTP {before}")
+    target = server.plugin_directory / session.name  # the file the catalog entry runs
+    catalog_path = f"sys/plugins/catalog/{session.plugin_type}/{session.name}"
+
+    def register(sha256: str) -> int:
+        return session.api("PUT", catalog_path, json=catalog_body(session.name, sha256, mount.version, mount.plan)).status_code
+
+    def reload() -> int:
+        return session.api("PUT", "sys/plugins/reload/backend", json={"mounts": [f"{mount.path}/"]}).status_code
+
+    def restore() -> None:
+        if not target.exists():
+            shutil.copy2(session.binary.path, target)
+            target.chmod(0o755)
+        ask.note("binary restored; registered with its sha256", register(session.binary.sha256))
+        ask.note("reload", reload())
+        # A mount whose plugin could not start while unsealing keeps a storage view stuck in setup (OpenBao
+        # 2.6.1: "cannot write to storage during setup" on a later unmount); one more seal and unseal sets it up anew.
+        ask.note("seal after the repair", server.request("PUT", "sys/seal").status_code)
+        ask.note("unseal after the repair", server.request("PUT", "sys/unseal", json={"key": server.unseal_key}).status_code)
+
+    pids = session.plugin_pids()
+    try:
+        target.unlink()
+        removed, _ = ask("binary removed from disk, plugin still running")
+        ask.note("reload with the binary missing", reload())
+        missing, _ = ask("after the reload: the binary missing")
+        shutil.copy2(session.binary.path, target)
+        target.chmod(0o755)
+        ask.note(f"registered with a wrong sha256 ({WRONG_SHA256[:8]}…)", register(WRONG_SHA256))
+        ask.note("reload with the wrong sha256", reload())
+        wrong, _ = ask("after the reload: the wrong sha256")
+        sealed = server.request("PUT", "sys/seal").status_code
+        unsealed = server.request("PUT", "sys/unseal", json={"key": server.unseal_key})
+        ask.note("seal during the fault", sealed)
+        ask.note("unseal during the fault", unsealed.status_code)
+        restore()
+        deadline = time.monotonic() + RECOVERY_BOUND_S
+        while True:  # the first request after a repair may still meet the failed launch
+            after, after_data = ask("after re-registering and reloading")
+            if after == before or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+    except BaseException:
+        restore()
+        raise
+    evidence["pids"] = {"before": pids, "after": session.plugin_pids()}
+    expect(removed == before, f"the running plugin to keep serving with its binary removed from disk (HTTP {before})",
+           f"HTTP {removed}: {ask.steps[1]['words']}")
+    for label, status in (("the binary missing", missing), ("a wrong sha256", wrong)):
+        expect(status is not None, f"the server to answer within {FAULT_REQUEST_BOUND_S:.0f} s with {label}",
+               "no answer (a hang)")
+    expect(sealed == 204 and unsealed.status_code == 200 and unsealed.json().get("sealed") is False,
+           "the server to seal and unseal with the faulty catalog entry", f"seal HTTP {sealed}, unseal HTTP {unsealed.status_code}")
+    expect(after == before, f"{ask.method} {ask.path} to answer HTTP {before} again once re-registered and reloaded",
+           f"HTTP {after}: {ask.steps[-1]['words']}")
+    if session.exercise:
+        same = {k: v for k, v in after_data.items() if before_data.get(k) == v}
+        expect(after_data == before_data, "the data read before the fault", f"fields that changed: "
+               f"{sorted(set(before_data) ^ set(same))}")
+    return (f"served with its binary removed; binary missing -> HTTP {missing}, wrong sha256 -> HTTP {wrong} "
+            f"(no hang); sealed and unsealed; recovered -> HTTP {after}")

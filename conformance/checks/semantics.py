@@ -74,7 +74,7 @@ def mismatches(written: dict[str, Any], read: dict[str, Any]) -> tuple[list[str]
     return same, different
 
 
-def _read_back_state(session: CertifySession) -> dict[str, Any]:
+def read_back_state(session: CertifySession) -> dict[str, Any]:
     """The manifest's [[exercise]] replayed through the server once: what was written, what reads back."""
     def observe() -> dict[str, Any]:
         requests = _exercise(session)
@@ -113,7 +113,7 @@ def _meets(request, response) -> None:
 
 @check
 def written_state_reads_back(session: CertifySession, evidence: Evidence) -> str:
-    state = _read_back_state(session)
+    state = read_back_state(session)
     evidence["transcript"] = state["transcript"]
     reader, read = state["reader"], state["read"]
     expect(read["status"] == 200, f"{reader.line} to answer HTTP 200", f"HTTP {read['status']}: {read['words']}")
@@ -128,35 +128,44 @@ def written_state_reads_back(session: CertifySession, evidence: Evidence) -> str
     return f"{reader.line} returned what was written ({', '.join(same)})"
 
 
+EXTRA_MOUNTS = 2  # with the first: three mounts of one plugin, as a platform serving several teams has
+
+
 @check
 def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> str:
-    state = _read_back_state(session)
+    state = read_back_state(session)
     reader, first = state["reader"], state["read"]
     mount = session.mount
+    written = state["written"].get(reader.path) or {}
+    others, answers = [], []
     try:
-        second = another_mount(session.server, mount, "2")
-    except RegistrationFailed as failure:
-        expect(False, "a second mount of the same plugin", f"{failure.step}: HTTP {failure.status}: {failure.words}")
-    try:
-        for request in session.setup:  # the second mount gets the same configuration, not the exercise's writes
-            session.api(HTTP_METHOD[request.operation], f"{second.path}/{request.path}", json=request.data)
-        response = session.api(HTTP_METHOD[reader.operation], f"{second.path}/{reader.path}")
-        seen = response_data(response)
-        session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")  # both mounts live now
+        for number in range(2, 2 + EXTRA_MOUNTS):
+            try:
+                others.append(another_mount(session.server, mount, str(number)))
+            except RegistrationFailed as failure:
+                expect(False, f"mount {number} of the same plugin", f"{failure.step}: HTTP {failure.status}: {failure.words}")
+            other = others[-1]
+            for request in session.setup:  # the other mounts get the same configuration, not the exercise's writes
+                session.api(HTTP_METHOD[request.operation], f"{other.path}/{request.path}", json=request.data)
+            response = session.api(HTTP_METHOD[reader.operation], f"{other.path}/{reader.path}")
+            seen = response_data(response)
+            answers.append(f"{other.path}/: {reader.line} -> {response.status_code}")
+            same, _ = mismatches(written, seen or {}) if written else ([], [])
+            leaked = bool(seen) and (seen == first.get("data") and bool(written) or bool(same))
+            expect(not leaked, f"{reader.line} on {other.path}/ not to return what the first mount wrote",
+                   f"fields {same or sorted(seen or {})} with the first mount's values")
+        session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")  # every mount live now
         pids = session.plugin_pids()
-        # One process for both mounts: the server multiplexes them; two: one process per mount.
-        evidence.update({"second_mount": second.path, "second_mount_read": f"{reader.line} -> {response.status_code}",
-                         "processes_for_two_mounts": len(pids),
-                         "served_as": "multiplexed (one process)" if len(pids) == 1 else f"{len(pids)} processes"})
-        written = state["written"].get(reader.path) or {}
-        same, _ = mismatches(written, seen or {}) if written else ([], [])
-        leaked = bool(seen) and (seen == first.get("data") and bool(written) or bool(same))
-        expect(not leaked, f"{reader.line} on the second mount not to return what the first mount wrote",
-               f"fields {same or sorted(seen or {})} with the first mount's values")
+        session.multiplexing.update({"mounts": 1 + len(others), "processes": len(pids),
+                                     "served_as": "one process for all mounts" if len(pids) == 1
+                                     else "one process per mount" if len(pids) == 1 + len(others)
+                                     else f"{len(pids)} processes for {1 + len(others)} mounts"})
+        evidence.update({"other_mounts": answers, "processes": pids, "served_as": session.multiplexing["served_as"],
+                         "reports_multiplexing": session.multiplexing.get("reported")})
     finally:
-        evidence["second_mount_disabled"] = disable_mount(session.server, second)
-    return (f"{second.path}/ answered {reader.line} with HTTP {response.status_code}, not the first mount's data; "
-            f"both mounts served by {evidence['served_as']}")
+        evidence["other_mounts_disabled"] = [disable_mount(session.server, other) for other in others]
+    return (f"{len(others)} more mounts answered {reader.line} without the first mount's data; "
+            f"{1 + len(others)} mounts served by {session.multiplexing['served_as']}")
 
 
 @check
@@ -268,7 +277,7 @@ def delete_of_missing_item_is_not_an_error(session: CertifySession, evidence: Ev
 
 @check
 def state_survives_reload_and_restart(session: CertifySession, evidence: Evidence) -> str:
-    state = _read_back_state(session)
+    state = read_back_state(session)
     reader, first = state["reader"], state["read"]
     written = state["written"].get(reader.path) or {}
     mount = session.mount

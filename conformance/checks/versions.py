@@ -29,6 +29,35 @@ def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> s
     return f"reports {seen.version}"
 
 
+@check
+def reported_version_is_the_registered_one(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    declared, reported = session.plugin_version, seen.version or None
+    evidence.update({"declared_version": declared, "reported_version": reported})
+    try:
+        mount = session.mount if session.server is not None else None
+    except RegistrationFailed as failure:
+        raise Skip(f"the plugin did not mount ({failure.step}: {failure.words}): PATH-001's failure") from None
+    if mount is not None:
+        entry = _mount_entry(session, mount)
+        evidence.update({"catalog_version": mount.catalog_entry.get("version") or None,
+                         "running_plugin_version": entry.get("running_plugin_version") or None,
+                         "version_refused": mount.version_refused})
+        expect(mount.version_refused is None, f"the server to register the plugin as its declared version {declared}",
+               f"refused: {mount.version_refused}")
+    if declared:
+        expect(reported is None or reported == declared, f"the plugin to report its declared version {declared}",
+               f"it reports {reported}")
+    if mount is None:
+        return f"reports {reported or 'no version'}" + (f", as declared" if declared else " (no version declared)")
+    shown = {evidence["catalog_version"], evidence["running_plugin_version"]}
+    want = declared or reported
+    expect(shown == {want}, f"the catalog and the mount listing to show {want or 'no version'}",
+           f"catalog {evidence['catalog_version']!r}, mount running_plugin_version {evidence['running_plugin_version']!r}")
+    return (f"reports {reported or 'no version'}; catalog and mount show {want or 'no version'}"
+            + ("" if declared else " (no version declared: the server adopted the reported one)"))
+
+
 def _mount_entry(session: CertifySession, mount) -> dict:
     data = session.api("GET", mount.table).json()
     return (data.get("data") or data).get(f"{mount.key}/", {})

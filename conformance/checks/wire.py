@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance.catalog import check
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.session import CertifySession
-from conformance.wirehost.scenario import UNKNOWN_OPERATION
+from conformance.wirehost.scenario import QUIET_AFTER_CLEANUP_S, UNKNOWN_OPERATION
 
 DECLARED_TYPE = {"secret": 1, "auth": 2}
 SHUTDOWN_BOUND_S = 2.0
@@ -97,6 +97,23 @@ def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check
+def quiet_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    if seen.died_before_cleanup:
+        raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
+    if seen.storage_after_cleanup is None:
+        raise Skip(f"Cleanup was not answered ({seen.cleanup_error}): SHUT-001's failure")
+    calls, lines = seen.storage_after_cleanup, seen.log_after_cleanup or []
+    window = f"{QUIET_AFTER_CLEANUP_S * 1000:.0f} ms"
+    evidence.update({"storage_calls_after_cleanup": calls[:10], "log_lines_after_cleanup": lines[:5], "watched_ms": window})
+    # The SDK closes the mount's storage connection on Cleanup: work left running then fails, and usually says so.
+    expect(not calls, f"no storage call in the {window} after Cleanup answered", f"{len(calls)} call(s), e.g. {calls[0]}" if calls else "")
+    expect(not lines, f"no activity in the {window} after Cleanup answered (background work stopped)",
+           f"{len(lines)} log line(s), e.g. {lines[0][:200]}" if lines else "")
+    return f"no storage call and no log line in the {window} after Cleanup"
+
+
+@check
 def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     result = seen.shutdown
@@ -131,10 +148,14 @@ def state_round_trips_through_storage(session: CertifySession, evidence: Evidenc
     exercise = _exercise(session, evidence)
     writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
     read_back = exercise["requests"][exercise["read_back_index"]]
-    reads = [c for c in read_back["storage_calls"] if c.startswith(("Get", "List"))]
+    # Reads of what was written: a plugin's own background work (a tidy listing) is no read-back.
+    written = {c.split(" ", 1)[1] for c in writes}
+    reads = [c for c in read_back["storage_calls"]
+             if (c.startswith("Get ") and c[4:] in written) or (c.startswith("List ") and any(k.startswith(c[5:]) for k in written))]
     expect(bool(writes), "writes to reach the host's storage through the broker", "no Put or Delete arrived")
     expect(read_back["answer"] == "response", f"an answer to {read_back['request']!r}", read_back["answer"])
-    expect(bool(reads), f"{read_back['request']!r} to read from the host's storage", "no Get or List arrived")
+    expect(bool(reads), f"{read_back['request']!r} to read what was written from the host's storage",
+           f"no Get or List of {sorted(written)} arrived")
     return f"{len(writes)} write(s) and {len(reads)} read(s) through the broker"
 
 

@@ -1,22 +1,36 @@
-"""summary.md: the verdict and every requirement's outcome, for CI job summaries and pull requests."""
+"""summary.md: short enough for a pull request comment or $GITHUB_STEP_SUMMARY.
+
+The verdict and counts first, then what a reader must act on (regressions
+against a baseline, failed MUSTs, one line each), then a table by area. No
+links: it must read the same pasted anywhere. The full matrix is report.html.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️"}
+VERDICT_ICONS = {"conformant": "✅", "non-conformant": "❌", "error": "⚠️"}
+OUTCOMES = ("passed", "failed", "skipped", "error")
+MESSAGE_CHARS = 220
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 1] + "…"
+
+
 def markdown_summary(report: dict[str, Any]) -> str:
     plugin, server, summary = report["plugin"], report["server"], report["summary"]
+    results = report["results"]
     lines = [
-        f"# {plugin['name']}: {summary['verdict']}",
+        f"# {VERDICT_ICONS.get(summary['verdict'], '')} {plugin['name']}: {summary['verdict']}",
         "",
-        f"{plugin['type']} plugin `{plugin['sha256'][:12]}…`, "
+        f"{plugin['type']} plugin {plugin.get('version') or '(no version)'} `{plugin['sha256'][:12]}…`, "
         f"server {server['kind']} {server.get('version') or ''} ({server['runtime']} runtime), "
         f"{report['started_at']}, {report['duration_s']:.1f} s.",
         "",
@@ -24,14 +38,37 @@ def markdown_summary(report: dict[str, Any]) -> str:
         f"{summary['skipped']} skipped, {summary['errors']} errors.",
         "",
     ]
-    regressions = (report.get("baseline") or {}).get("regressions")
-    if regressions:
-        lines += [f"**Regressed since the baseline:** {', '.join(regressions)}", ""]
-    lines += ["| | id | level | requirement | result |", "|---|---|---|---|---|"]
-    for result in report["results"]:
-        lines.append(f"| {ICONS.get(result['outcome'], '')} | {result['id']} | {result['level']} | "
-                     f"{_cell(result['title'])} | {_cell(result['message'])} |")
+    by_level = {level: {o: sum(1 for r in results if r["level"] == level and r["outcome"] == o) for o in OUTCOMES}
+                for level in ("MUST", "SHOULD", "MAY")}
+    lines += ["| level | passed | failed | skipped | errors |", "|---|---|---|---|---|"]
+    lines += [f"| {level} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |"
+              for level, counts in by_level.items() if any(counts.values())]
+    lines.append("")
+    baseline = report.get("baseline") or {}
+    by_id = {r["id"]: r for r in results}
+    if baseline.get("regressions"):
+        lines += [f"## Regressions since the baseline ({len(baseline['regressions'])})", ""]
+        lines += [f"- **{i}** ({by_id[i]['level']}): {_short(by_id[i]['message'])}" for i in baseline["regressions"]
+                  if i in by_id]
+        lines.append("")
+    if baseline.get("improvements"):
+        lines += [f"Improved since the baseline: {', '.join(baseline['improvements'])}.", ""]
+    failed_musts = [r for r in results if r["outcome"] in ("failed", "error") and r["level"] == "MUST"]
+    if failed_musts:
+        lines += [f"## Failed MUST requirements ({len(failed_musts)})", ""]
+        lines += [f"- **{r['id']}**: {_short(r['message'])}" for r in failed_musts]
+        lines.append("")
+    others = [r for r in results if r["outcome"] in ("failed", "error") and r["level"] != "MUST"]
+    if others:
+        lines += [f"Also failed ({len(others)}, not MUST): " + ", ".join(f"{r['id']} ({r['level']})" for r in others), ""]
+    areas: dict[str, dict[str, int]] = {}
+    for result in results:
+        areas.setdefault(result["area"], {o: 0 for o in OUTCOMES})[result["outcome"]] += 1
+    lines += ["| area | passed | failed | skipped | errors |", "|---|---|---|---|---|"]
+    lines += [f"| {area} | " + " | ".join(f"{ICONS[o]} {n}" if n and o in ("failed", "error") else str(n)
+                                          for o, n in counts.items()) + " |"
+              for area, counts in areas.items()]
     metrics = {k: v for k, v in report.get("metrics", {}).items() if v is not None}
     if metrics:
-        lines += ["", "| metric | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in metrics.items()]
+        lines += ["", "Metrics: " + ", ".join(f"{k} {v}" for k, v in metrics.items()) + "."]
     return "\n".join(lines) + "\n"

@@ -42,6 +42,7 @@ class Report:
     metrics: dict[str, float | None]
     baseline: dict[str, Any] | None = None
     processes: list[dict[str, Any]] | None = None  # the plugin processes a server ran (server runtimes)
+    multiplexing: dict[str, Any] | None = None  # reported support, and how a server served several mounts
 
     def summary(self) -> dict[str, Any]:
         count = {o: sum(1 for r in self.results if r.outcome is o) for o in Outcome}
@@ -72,6 +73,8 @@ class Report:
         }
         if self.processes is not None:
             document["processes"] = self.processes
+        if self.multiplexing:
+            document["multiplexing"] = self.multiplexing
         if self.baseline is not None:
             document["baseline"] = self.baseline
         return document

@@ -1,4 +1,9 @@
-"""What every real-server runtime shares: a dev server on a loopback port, a clean start, a sure stop.
+"""What every real-server runtime shares: a server on a loopback port, a clean start, a sure stop.
+
+A server is a dev server (in-memory storage, unsealed at start) unless it is
+persistent: then it runs from a config file with raft storage in its temp dir,
+is initialised and unsealed by the suite (one key share, held in memory only),
+and can be restarted on the same storage.
 
 A runtime subclass says how to launch the server (_launch), whether it has
 exited (_exited), what it printed (_raw_log), how to stop it (_terminate), and
@@ -31,6 +36,7 @@ STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 60.0
 PORT_ATTEMPTS = 3
 UNSEAL_KEY = re.compile(r"^\s*Unseal Key:\s*(\S+)", re.MULTILINE)
+PERSISTENT_INIT_BOUND_S = 30.0  # raft bootstrap and leader election on a loaded machine (2-3 s measured)
 SECRET_LINES = re.compile(r"^(\s*(?:Unseal Key|Root Token)[^:]*:\s*)(\S+)", re.MULTILINE)
 
 
@@ -57,10 +63,12 @@ def port_is_free(port: int) -> bool:
 class DevServer:
     runtime = "none"
 
-    def __init__(self, binary: ServerBinary, port: int | None = None):
+    def __init__(self, binary: ServerBinary, port: int | None = None, persistent: bool = False):
         self.binary = binary
         self.port = port
-        self.root_token = secrets.token_hex(16)
+        self.persistent = persistent
+        self.root_token = secrets.token_hex(16)  # a persistent server replaces it with the one init returns
+        self._persistent_unseal_key: str | None = None
         self.tempdir: Path | None = None
         self.client: hvac.Client | None = None
         self.version: str | None = None
@@ -79,6 +87,25 @@ class DevServer:
         """The plugin directory as this side (the suite) sees it."""
         assert self.tempdir is not None
         return self.tempdir / "plugins"
+
+    @property
+    def persistent_directory(self) -> Path:
+        """Config and raft data of a persistent server, as this side sees them."""
+        assert self.tempdir is not None
+        return self.tempdir / "persistent"
+
+    def server_arguments(self, plugin_directory: str, persistent_directory: str) -> list[str]:
+        """The server's command line; the paths are as the server sees them (a container's differ)."""
+        if not self.persistent:
+            return self.dev_arguments(plugin_directory)
+        config = self.persistent_directory / "server.hcl"
+        config.write_text(
+            f'storage "raft" {{\n  path = "{persistent_directory}/data"\n  node_id = "vpc"\n'
+            f'  performance_multiplier = 1\n}}\n'  # 1: the fastest elections (the default 5 is for production WANs)
+            f'listener "tcp" {{\n  address = "127.0.0.1:{self.port}"\n  tls_disable = true\n}}\n'
+            f'api_addr = "http://127.0.0.1:{self.port}"\ncluster_addr = "http://127.0.0.1:{self.port + 1}"\n'
+            f'plugin_directory = "{plugin_directory}"\ndisable_mlock = true\n')
+        return ["server", f"-config={persistent_directory}/server.hcl", "-log-level=debug"]
 
     def dev_arguments(self, plugin_directory: str) -> list[str]:
         return [
@@ -102,6 +129,8 @@ class DevServer:
         chosen_port = self.port is not None
         try:
             self.plugin_directory.mkdir()
+            if self.persistent:
+                (self.persistent_directory / "data").mkdir(parents=True)
             for attempt in range(PORT_ATTEMPTS):
                 if not chosen_port:
                     self.port = free_port_pair()
@@ -119,23 +148,62 @@ class DevServer:
             raise
 
     def _wait_healthy(self) -> None:
+        if self.client is not None:
+            self.client.adapter.close()
         self.client = hvac.Client(url=self.address, token=self.root_token, timeout=REQUEST_TIMEOUT_S,
                                   adapter=RawAdapter)
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        # A dev server is healthy (200) at once; a persistent one first answers 501 (not initialised) or 503 (sealed).
+        status = self._await_health(HEALTH_TIMEOUT_S, (200,) if not self.persistent else (200, 501, 503))
+        if status == 200:
+            return
+        if status == 501:
+            self._initialise()
+        self.unseal()
+
+    def _await_health(self, bound: float, statuses: tuple[int, ...]) -> int:
+        deadline = time.monotonic() + bound
         while time.monotonic() < deadline:
             if self._exited():
                 raise InfrastructureError(f"{self.kind} server failed to start: {self.failure_words()}")
             try:
                 health = requests.get(f"{self.address}/v1/sys/health", timeout=2)
-                if health.status_code == 200:
+                if health.status_code in statuses:
                     self.version = health.json().get("version")
-                    return
-            except requests.RequestException:
+                    return health.status_code
+            except (requests.RequestException, ValueError):
                 pass
             time.sleep(0.05)
         raise InfrastructureError(
-            f"{self.kind} server did not become healthy within {HEALTH_TIMEOUT_S:.0f} s: {self.failure_words()}"
+            f"{self.kind} server did not become healthy within {bound:.0f} s: {self.failure_words()}"
         )
+
+    def _initialise(self) -> None:
+        """sys/init with one key share; the key and root token stay in this object's memory only."""
+        answer = requests.put(f"{self.address}/v1/sys/init", json={"secret_shares": 1, "secret_threshold": 1},
+                              timeout=PERSISTENT_INIT_BOUND_S)
+        if answer.status_code != 200:
+            raise InfrastructureError(f"{self.kind} server refused sys/init: HTTP {answer.status_code}")
+        keys = answer.json()
+        self._persistent_unseal_key = keys["keys_base64"][0]
+        self.root_token = keys["root_token"]
+        self.client.token = self.root_token
+
+    def unseal(self) -> None:
+        """Unseal with the server's key and wait (bounded) until it is active."""
+        key = self.unseal_key
+        if key is None:
+            raise InfrastructureError(f"{self.kind} server: no unseal key known")
+        answer = requests.put(f"{self.address}/v1/sys/unseal", json={"key": key}, timeout=REQUEST_TIMEOUT_S)
+        if answer.status_code != 200:
+            raise InfrastructureError(f"{self.kind} server refused to unseal: HTTP {answer.status_code}")
+        self._await_health(PERSISTENT_INIT_BOUND_S, (200,))
+
+    def restart(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and start it again on the same storage, unsealed."""
+        assert self.persistent, "only a persistent server keeps its state over a restart"
+        self._terminate()
+        self._launch()
+        self._wait_healthy()
 
     def failure_words(self) -> str:
         """The server's own explanation on one line: its error lines, else its last line."""
@@ -151,28 +219,35 @@ class DevServer:
             return self.final_log
         text = self._raw_log()
         text = SECRET_LINES.sub(lambda m: m.group(1) + "<redacted>", text)
-        return text.replace(self.root_token, "<redacted>")
+        for secret in (self.root_token, self._persistent_unseal_key):
+            if secret:
+                text = text.replace(secret, "<redacted>")
+        return text
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """One API call; never raises for HTTP errors, so checks see statuses and the server's words."""
         assert self.client is not None
         return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
 
-    def sibling(self) -> "DevServer":
+    def sibling(self, persistent: bool = False) -> "DevServer":
         """Another server like this one (same runtime, binary and image), not started, on its own port."""
-        return type(self)(self.binary)
+        return type(self)(self.binary, persistent=persistent)
 
     @property
     def unseal_key(self) -> str | None:
-        """The dev server's unseal key, as it printed it at start (never written anywhere by the suite)."""
+        """The unseal key: a persistent server's from init; a dev server's as it printed it at start
+        (never written anywhere by the suite)."""
+        if self.persistent:
+            return self._persistent_unseal_key
         match = UNSEAL_KEY.search(self._raw_log()) if self.final_log is None else None
         return match.group(1) if match else None
 
-    def request_as(self, token: str | None, method: str, path: str, **kwargs) -> requests.Response:
+    def request_as(self, token: str | None, method: str, path: str, timeout: float = REQUEST_TIMEOUT_S,
+                   **kwargs) -> requests.Response:
         """One API call with another token, or none at all (token None): what a client without root sees."""
         headers = {"X-Vault-Token": token} if token else {}
         return requests.request(method, f"{self.address}/v1/{path.lstrip('/')}", headers=headers,
-                                timeout=REQUEST_TIMEOUT_S, **kwargs)
+                                timeout=timeout, **kwargs)
 
     def stop(self) -> None:
         """Stop the server and everything it started; keep its log; remove every file."""

@@ -32,6 +32,7 @@ LABEL_RUN = "vault-plugin-conformance.run"
 LABEL_OWNER = "vault-plugin-conformance.owner-pid"  # the certify process; cleanup spares live owners
 LABEL_IMAGE = "vault-plugin-conformance.server-image"
 PLUGINS_IN_CONTAINER = "/plugins"
+PERSISTENT_IN_CONTAINER = "/vpc"  # a persistent server's config and raft data, bind-mounted read-write
 
 
 def docker_client() -> docker.DockerClient:
@@ -93,37 +94,45 @@ def server_image(client: docker.DockerClient, binary: ServerBinary, image: str |
 class DockerServer(DevServer):
     runtime = "docker"
 
-    def __init__(self, binary: ServerBinary, port: int | None = None, image: str | None = None):
-        super().__init__(binary, port)
+    def __init__(self, binary: ServerBinary, port: int | None = None, image: str | None = None,
+                 persistent: bool = False):
+        super().__init__(binary, port, persistent)
         self.run_id = secrets.token_hex(6)
         self.requested_image = image
         self.image: str | None = None
         self.docker: docker.DockerClient | None = None  # self.client is the server's API client
         self.container = None
-        self._log = ""
+        self._log = ""  # what the server printed, kept when its container is gone
 
-    def sibling(self) -> "DockerServer":
-        return DockerServer(self.binary, image=self.requested_image)
+    def sibling(self, persistent: bool = False) -> "DockerServer":
+        return DockerServer(self.binary, image=self.requested_image, persistent=persistent)
 
     def _launch(self) -> None:
+        self._earlier_log = self._log  # a restart: the earlier container's words stay in the log
         self.docker = docker_client()
         self.image = server_image(self.docker, self.binary, self.requested_image)
         try:
             with interrupts_held():  # an interrupted create would leave a container we hold no handle on
                 self.container = self.docker.containers.run(
                     self.image,
-                    command=self.dev_arguments(PLUGINS_IN_CONTAINER),
+                    command=self.server_arguments(PLUGINS_IN_CONTAINER, PERSISTENT_IN_CONTAINER),
                     detach=True,
                     name=f"vpc-{self.run_id}",
                     labels={LABEL_RUN: self.run_id, LABEL_OWNER: str(os.getpid())},
                     network_mode="host",
                     tmpfs={"/tmp": "rw,mode=1777"},
-                    volumes={str(self.plugin_directory): {"bind": PLUGINS_IN_CONTAINER, "mode": "ro"}},
+                    volumes=self._volumes(),
                     environment={"HOME": "/tmp", "TMPDIR": "/tmp"},
                     cap_add=["IPC_LOCK"],
                 )
         except docker.errors.DockerException as error:
             raise InfrastructureError(f"the server container did not start: {error}") from None
+
+    def _volumes(self) -> dict:
+        volumes = {str(self.plugin_directory): {"bind": PLUGINS_IN_CONTAINER, "mode": "ro"}}
+        if self.persistent:
+            volumes[str(self.persistent_directory)] = {"bind": PERSISTENT_IN_CONTAINER, "mode": "rw"}
+        return volumes
 
     def signal_server_only(self, timeout: float) -> bool:
         """docker stop sends SIGTERM to the server (PID 1) alone; did it exit within timeout?"""
@@ -145,7 +154,7 @@ class DockerServer(DevServer):
         if self.container is None:
             return self._log
         try:
-            return self.container.logs().decode("utf-8", "replace")
+            return getattr(self, "_earlier_log", "") + self.container.logs().decode("utf-8", "replace")
         except docker.errors.DockerException:
             return self._log
 

@@ -31,8 +31,9 @@ class ServerProcess(DevServer):
         return self.tempdir / "server.log"
 
     def _launch(self) -> None:
-        self._log_handle = open(self.log_path, "wb")
-        with spawned([str(self.binary.path), *self.dev_arguments(str(self.plugin_directory))],
+        self._log_handle = open(self.log_path, "ab")  # a restart appends to the log
+        arguments = self.server_arguments(str(self.plugin_directory), str(self.persistent_directory))
+        with spawned([str(self.binary.path), *arguments],
                      env=base_environment(self.tempdir), cwd=self.tempdir, stdin=subprocess.DEVNULL,
                      stdout=self._log_handle, stderr=subprocess.STDOUT) as process:
             self.process = process

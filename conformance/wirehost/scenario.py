@@ -33,6 +33,7 @@ OVERSIZED_BYTES = 8 * 1024 * 1024  # over grpc-go's 4 MiB default; hosts and the
 UNKNOWN_OPERATION = "vpc-unknown-operation"
 LATENCY_SAMPLES = 30
 BROKER_DIAL_BOUND_S = 5.0  # go-plugin's broker waits 5 s for a connection (grpc_broker.go)
+QUIET_AFTER_CLEANUP_S = 0.75  # a background job that Cleanup did not stop shows within this (the reference ticks at 250 ms)
 CONNECT_RETRY_S = 2.0  # a listener under load may refuse the very first connect; a real host's dial retries
 
 
@@ -53,6 +54,8 @@ class WireObservation:
     pid_before_abuse: int | None = None
     alive_after_abuse: bool | None = None
     cleanup_error: str | None = None
+    storage_after_cleanup: list[str] | None = None  # storage calls the plugin made on its own once Cleanup answered
+    log_after_cleanup: list[str] | None = None  # stderr lines it wrote then
     serving_after_cleanup: str | None = None
     shutdown: ShutdownResult | None = None
     transcript: list[str] = field(default_factory=list)
@@ -153,6 +156,12 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
         host.backend("Cleanup", timeout=10)
     except Exception as error:  # noqa: BLE001
         seen.cleanup_error = _error_text(error)
+    else:
+        # Nothing is asked of the plugin now: any storage call it makes is its own background work.
+        mark, log_mark = len(host.storage.calls), len(host.plugin.stderr_text)
+        time.sleep(QUIET_AFTER_CLEANUP_S)
+        seen.storage_after_cleanup = host.storage.calls[mark:]
+        seen.log_after_cleanup = [line for line in host.plugin.stderr_text[log_mark:].splitlines() if line.strip()]
     try:
         status = host.call("Health/Check", lambda: HealthStub(host.channel).Check(HealthCheckRequest(service="plugin")),
                            timeout=5)

@@ -17,6 +17,7 @@ max_ttl, revoking marks them revoked, and issued/ shows which are still active.
 // backend is the reference secrets engine.
 type backend struct {
 	*framework.Backend
+	tidy *tidy // the background tidy, from Initialize to Cleanup
 }
 
 // Factory builds and sets up a backend for one mount.
@@ -41,7 +42,8 @@ func newBackend() *backend {
 		Help:           strings.TrimSpace(backendHelp),
 		BackendType:    backendType,
 		RunningVersion: version,
-		Clean:          mutation.clean,
+		Clean:          b.cleanup,
+		InitializeFunc: b.initialize,
 		PathsSpecial: &logical.Paths{
 			SealWrapStorage: append([]string{"config"}, mutation.extraSealWrapPaths...),
 		},

@@ -30,6 +30,8 @@ var mutation = struct {
 	extraSealWrapPaths []string
 	// clean, when set, runs on Cleanup.
 	clean func(ctx context.Context)
+	// keepTidyAfterCleanup leaves the background tidy running after Cleanup.
+	keepTidyAfterCleanup bool
 	// memoryConfig keeps the configuration in process memory instead of storage.
 	memoryConfig bool
 	// panicOnStorageError turns a failed storage read into a crash.

@@ -1,0 +1,42 @@
+"""Every file a certification writes, from one document, through one redactor.
+
+The writers (JSON, JUnit, Markdown, HTML, badge) all render the same
+document, so they cannot disagree; the redactor is applied to the document
+before any writer sees it and once more to each rendered file, so a secret
+cannot reach a report by a path nobody thought of.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.report.badge import badge_svg
+from conformance.report.html import html_report
+from conformance.report.junit import junit_xml
+from conformance.report.markdown import markdown_summary
+from conformance.report.redact import Redactor
+
+WRITERS = {
+    "report.json": lambda document: json.dumps(document, indent=2) + "\n",
+    "junit.xml": lambda document: junit_xml(document).decode("utf-8"),
+    "summary.md": markdown_summary,
+    "report.html": html_report,
+    "badge.svg": badge_svg,
+}
+
+
+def write_reports(report_dir: Path, document: dict[str, Any], redactor: Redactor,
+                  logs: dict[str, str] | None = None) -> dict[str, Any]:
+    """Write every report file and the given logs into report_dir; returns the redacted document."""
+    document = redactor.data(document)
+    for name, render in WRITERS.items():
+        (report_dir / name).write_text(redactor.text(render(document)), encoding="utf-8")
+    for name, text in (logs or {}).items():
+        write_log(report_dir / name, text, redactor)
+    return document
+
+
+def write_log(path: Path, text: str, redactor: Redactor) -> None:
+    path.write_text(redactor.text(text), encoding="utf-8")

@@ -1,0 +1,53 @@
+"""Database plugins against a real Redis: the reference and hashicorp's redis plugin, in both server runtimes."""
+
+import os
+import sys
+
+import pytest
+
+from conftest import MANIFESTS, REPO, assert_nothing_left, built
+
+sys.path.insert(0, str(REPO / "plugins_under_test" / "tools"))
+from redis_db import disposable_redis  # noqa: E402
+
+
+def docker_answers() -> bool:
+    try:
+        import docker
+        client = docker.from_env(timeout=10)
+        client.ping()
+        client.close()
+        return True
+    except Exception:  # noqa: BLE001 - any failure: no daemon
+        return False
+
+
+@pytest.fixture
+def redis_env(monkeypatch):
+    with disposable_redis() as env:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        yield env
+
+
+@pytest.mark.parametrize("runtime", ["process", "docker"])
+@pytest.mark.parametrize("plugin", ["reference-database", "vault-plugin-database-redis"])
+def test_database_plugin_certifies_against_real_redis(run_cli, tmp_path, redis_env, plugin, runtime):
+    if runtime == "docker" and not docker_answers():
+        if os.environ.get("VPC_REQUIRE_DOCKER") == "1":
+            pytest.fail("no Docker daemon answers")
+        pytest.skip("no Docker daemon answers: start dockerd as .ci/run does")
+    built(plugin)
+    run = run_cli("certify", "--manifest", str(MANIFESTS / f"{plugin}.toml"), "--runtime", runtime,
+                  "--report-dir", str(tmp_path / "report"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = {r["id"]: r for r in run.report["results"]}
+    checked = [i for i, r in results.items() if r["area"] == "database" and r["outcome"] == "passed"]
+    assert len(checked) >= 10, (checked, run.stdout)
+    revoked = results["DB-011"]["evidence"]
+    assert "WRONGPASS" in revoked["revoked_user_login"], revoked  # the database itself refused the revoked user
+    text = (run.report_dir / "report.json").read_text() + (run.report_dir / "server.log").read_text()
+    for secret in (redis_env["VPC_REDIS_ROOT_PASSWORD"], redis_env["VPC_REDIS_OBSERVER_PASSWORD"],
+                   redis_env["VPC_REDIS_STATIC_PASSWORD"]):
+        assert secret not in text
+    assert_nothing_left(run)
