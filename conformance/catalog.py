@@ -769,6 +769,37 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("DB-010",),
         applies_to=DATABASE_TYPE,
     ),
+    # -- performance: SHOULD at most, each with its threshold in conformance/checks/performance.py --
+    Requirement(
+        "PERF-001", Level.SHOULD,
+        "Started by a server, the plugin SHOULD print its handshake line within 1000 ms.",
+        f"{GP} client.go (Start: the server waits on the handshake line for every mount, reload and relaunch)",
+        ("handshake_is_quick",),
+        depends_on=("HS-003",),
+    ),
+    Requirement(
+        "PERF-002", Level.SHOULD,
+        "Under a short concurrent load (40 requests, 4 at a time, through the server; at the wire, 30 round trips) the plugin SHOULD answer with a p99 within 250 ms.",
+        f"{BAO} sdk/plugin/grpc_backend_client.go (HandleRequest: every request to the mount is a gRPC call to the plugin)",
+        ("requests_are_quick_under_load",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PERF-003", Level.SHOULD,
+        "The plugin SHOULD exit within 1000 ms of being shut down (well inside go-plugin's 2 s grace).",
+        f"{GP} client.go (Kill: 2 s grace; every unmount, seal and reload waits on it)",
+        ("shutdown_is_quick",),
+        depends_on=CONNECT_MUSTS,
+    ),
+    Requirement(
+        "PERF-004", Level.SHOULD,
+        "A serving plugin process SHOULD hold no more than 200 MB of resident memory.",
+        f"{BAO} internal/vault/plugin_catalog.go (one plugin process per plugin, or per mount when not multiplexed, on the server's host)",
+        ("memory_is_modest",),
+        depends_on=("PATH-007",),
+        applies_to=BACKEND_TYPES,
+    ),
 )
 
 BY_ID: dict[str, Requirement] = {r.id: r for r in REQUIREMENTS}
@@ -778,7 +809,8 @@ CHECKS: dict[str, CheckFunction] = {}
 CHECK_MODULES = ("conformance.checks.handshake", "conformance.checks.tls", "conformance.checks.wire",
                  "conformance.checks.paths", "conformance.checks.semantics", "conformance.checks.discovered",
                  "conformance.checks.leases", "conformance.checks.auth", "conformance.checks.lifecycle",
-                 "conformance.checks.versions", "conformance.checks.database")
+                 "conformance.checks.versions", "conformance.checks.database",
+                 "conformance.checks.performance")
 
 
 def check(function: CheckFunction) -> CheckFunction:

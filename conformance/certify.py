@@ -9,13 +9,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.catalog import PLUGIN_TYPES
+from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS, Needs
+from conformance.checks.lifecycle import stop_and_restart
 from conformance.errors import UsageError
 from conformance.manifest import Manifest, load_manifest
 from conformance.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
 from conformance.plugin_binary import PluginBinary, elf_is_static
 from conformance.plugin_source import obtain
+from conformance.progress import AreaProgress
 from conformance.registration import MountPlan
 from conformance.report.writers import write_log, write_reports
 from conformance.report.model import SCHEMA, Report
@@ -47,7 +49,9 @@ class CertifyOptions:
     report_dir: str | None = None
     level: str = "all"
     keyword: str | None = None
+    areas: list[str] | None = None
     jobs: int = 1
+    progress: bool = True  # a live line per area, on a terminal only
     baseline: str | None = None
 
 
@@ -139,6 +143,22 @@ def improvements(baseline: dict, results) -> list[str]:
     return sorted(r.requirement.id for r in results if r.requirement.id in failed_before and r.outcome is Outcome.PASSED)
 
 
+# A metric regresses when it grew by more than half AND by more than the noise a loaded machine makes.
+METRIC_REGRESSION_FACTOR = 1.5
+METRIC_NOISE = {"handshake_ms": 50.0, "first_request_ms": 50.0, "rpc_p50_ms": 20.0, "rpc_p99_ms": 50.0,
+                "shutdown_ms": 100.0, "plugin_rss_mb": 20.0}
+
+
+def metric_regressions(baseline: dict, metrics: dict) -> list[str]:
+    found = []
+    for key, noise in METRIC_NOISE.items():
+        old, new = (baseline.get("metrics") or {}).get(key), metrics.get(key)
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and old > 0 \
+                and new > old * METRIC_REGRESSION_FACTOR and new - old > noise:
+            found.append(f"{key}: {old} -> {new} (+{(new / old - 1) * 100:.0f}%)")
+    return found
+
+
 def regressions(baseline: dict, results) -> list[str]:
     passed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") == "passed"}
     return sorted(r.requirement.id for r in results
@@ -153,7 +173,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     if runtime == "docker" and not elf_is_static(binary.path):
         raise UsageError(f"{binary.path} is dynamically linked, so it cannot run inside the server's container "
                          "(FROM scratch): use --runtime process, or build it static (CGO_ENABLED=0)")
-    selection = select(options.level, options.keyword)
+    selection = select(options.level, options.keyword, options.areas)
     baseline = _load_baseline(options.baseline)
     server_binary = (_server_binary(options) if runtime != "wire" and needs_server(selection, plugin_type) else None)
     report_dir = _prepare_report_dir(options.report_dir, name)
@@ -176,13 +196,19 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
             stack.callback(lambda: write_log(report_dir / "server.log", server.log_text(), redactor))
             stack.callback(server.stop)
             redactor.add(server.root_token)
+            booting = time.monotonic()
             server.start()
+            session.add_phase("server_boot_s", time.monotonic() - booting)
             session.server = server
-        results = run_requirements(session, selection, runtime)
+        _prefetch(session, selection, runtime)
+        checking = time.monotonic()
+        results = run_requirements(session, selection, runtime,
+                                   AreaProgress() if options.progress and AreaProgress.wanted() else None)
+        session.add_phase("checks_s", time.monotonic() - checking)
         for secret in session.secrets:  # generated in the run (database passwords)
             redactor.add(secret)
-        measure_wire_metrics(session)
         measure_server_metrics(session)  # where a server ran, its figures are what users see
+        measure_wire_metrics(session)
         session.metrics["path_requests"] = session.requests_checked if session.server is not None else None
 
     processes = (session.tracker.settle(session.server.log_text(), name) if session.server is not None else None)
@@ -195,10 +221,37 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
     regressed: list[str] = []
     if baseline is not None:
         regressed = regressions(baseline, results)
+        # Figures compare only within one runtime: a wire round trip is not an HTTP one through a server.
+        same_runtime = (baseline.get("server") or {}).get("runtime") == runtime
+        slower = metric_regressions(baseline, session.metrics) if same_runtime else []
         report.baseline = {"path": str(options.baseline), "regressions": regressed,
-                           "improvements": improvements(baseline, results)}
+                           "improvements": improvements(baseline, results), "metric_regressions": slower}
+        regressed = regressed + slower
+    writing = time.monotonic()
+    timings = report.timings = {k: round(v, 3) for k, v in sorted(session.phases.items())}
     document = write_reports(report_dir, report.as_dict(), redactor, {"plugin.log": "\n".join(session.plugin_log)})
+    timings["reports_s"] = round(time.monotonic() - writing, 3)
+    timings["total_s"] = round(time.monotonic() - clock, 3)
+    timings["floor_s"] = round(timings.get("server_boot_s", 0.0) + timings.get("plugin_launches_s", 0.0), 3)
+    document["timings"] = timings
+    (report_dir / "report.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return CertifyOutcome(_exit_code(document, regressed), report_dir, document)
+
+
+def _prefetch(session: CertifySession, selection, runtime: str) -> None:
+    """The long independent observations start at once, in the background, so their waiting overlaps the
+    checks (the wire host's whole run; the persistent server's start, stop and restart)."""
+    chosen = [r for r in REQUIREMENTS if selection.includes(r) and session.plugin_type in r.applies_to]
+    observations = []
+    if any(r.needs is Needs.LAUNCH and r.area not in ("handshake", "tls") for r in chosen):
+        observations.append(wire_observation)
+    if session.server is not None and any(r.id in ("SHUT-007", "PATH-023") for r in chosen):
+        observations.append(stop_and_restart)
+    session.prefetch(*observations)
+
+
+def wire_observation(session: CertifySession) -> None:
+    return session.database_wire_run if session.plugin_type == "database" else session.wire_run
 
 
 def _exit_code(document: dict, regressed: list[str]) -> int:

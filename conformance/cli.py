@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument("--type", dest="plugin_type", help="secret, auth or database")
     certify.add_argument("--name", help="catalog name to register (default: the binary's file name)")
     certify.add_argument("--plugin-version", help="version to register the plugin under (semver)")
-    certify.add_argument("--manifest", help="TOML manifest naming the binary, type, name and version")
+    certify.add_argument("--manifest", action="append",
+                         help="TOML manifest naming the binary, type, name and version; repeat it to certify "
+                              "several plugins (--jobs of them at a time) and compare them")
     certify.add_argument("--runtime", default="auto", choices=("auto", "process", "docker", "wire"))
     certify.add_argument("--server", default="openbao", choices=("openbao", "vault"))
     certify.add_argument("--server-version", help="server version to use (must match the installed one)")
@@ -44,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument("--report-dir", help="where to write the reports (default: reports/<name>-<UTC time>/)")
     certify.add_argument("--level", default="all", choices=("must", "should", "all"))
     certify.add_argument("-k", dest="keyword", help="only requirements matching this expression (pytest -k syntax)")
+    certify.add_argument("--area", action="append", dest="areas", metavar="AREA",
+                         help="only requirements of this area (repeatable): handshake, tls, paths, leases, ...")
+    certify.add_argument("--list", action="store_true", dest="list_only",
+                         help="dry run: print which requirements would run, and why the others would not")
     certify.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
     certify.add_argument("--baseline", help="a previous report.json; a requirement that passed there must pass now")
 
@@ -51,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     requirements.add_argument("--format", default="table", choices=("table", "json", "markdown"))
 
     commands.add_parser("cleanup", help="remove the containers a killed run left behind")
+
+    docs = commands.add_parser("docs", help="write the requirement pages (one per area) from the catalog")
+    docs.add_argument("--out", default="docs/requirements", help="folder to write into (default docs/requirements)")
+    docs.add_argument("--readme", default="README.md",
+                      help="a README whose requirement table (between its markers) is rebuilt too (default README.md)")
 
     compare = commands.add_parser("compare", help="a matrix of several reports (plugins, versions, servers)")
     compare.add_argument("reports", nargs="+", metavar="REPORT_JSON")
@@ -84,7 +95,16 @@ def cmd_certify(args) -> int:
 
     if args.plugin_type is not None and args.plugin_type not in PLUGIN_TYPES:
         raise UsageError(f"unknown --type {args.plugin_type!r}: choose secret, auth or database")
-    options = CertifyOptions(**{k: v for k, v in vars(args).items() if k != "command"})
+    manifests = args.manifest or []
+    if args.list_only:
+        return _list_plan(args, manifests)
+    values = {k: v for k, v in vars(args).items() if k not in ("command", "list_only")}
+    values["manifest"] = manifests[0] if len(manifests) == 1 else None
+    options = CertifyOptions(**values)
+    if options.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if len(manifests) > 1:
+        return _certify_many(manifests, options)
     outcome = certify(options)
     summary = outcome.report["summary"]
     print(f"{outcome.report['plugin']['name']}: {summary['verdict']} "
@@ -95,6 +115,8 @@ def cmd_certify(args) -> int:
             print(f"  {result['outcome'].upper():<6} {result['message']}")
     if outcome.report.get("baseline", {}).get("regressions"):
         print(f"  REGRESSED since baseline: {', '.join(outcome.report['baseline']['regressions'])}")
+    for slower in outcome.report.get("baseline", {}).get("metric_regressions") or []:
+        print(f"  SLOWER than the baseline (more than +50%): {slower}")
     print(f"report: {outcome.report_dir / 'report.json'}")
     return outcome.exit_code
 
@@ -110,6 +132,42 @@ def _read_report(raw: str) -> dict:
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
         raise UsageError(f"report {path} is not a vault-plugin-conformance report (no results list)")
     return document
+
+
+def _list_plan(args, manifests: list[str]) -> int:
+    import tomllib
+
+    from conformance.selection import plan_lines, select
+
+    plugin_type = args.plugin_type
+    if manifests and plugin_type is None:  # only the type: a dry run computes no values and starts nothing
+        try:
+            plugin_type = tomllib.loads(Path(manifests[0]).read_text()).get("plugin", {}).get("type")
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise UsageError(f"cannot read manifest {manifests[0]}: {error}") from None
+    runtime = args.runtime if args.runtime != "auto" else None
+    selection = select(args.level, args.keyword, args.areas)
+    lines = plan_lines(selection, plugin_type, runtime)
+    print("\n".join(lines))
+    running = sum(1 for line in lines if " run" in line[:40] and "skip:" not in line)
+    print(f"{running} of {len(lines)} requirements would run" + (f" for a {plugin_type} plugin" if plugin_type else ""))
+    return 0
+
+
+def _certify_many(manifests: list[str], options) -> int:
+    from conformance.many import certify_many
+
+    code, root, results = certify_many(manifests, options)
+    for result in results:
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        verdict = next((line for line in lines if ": " in line and "(" in line), lines[-1] if lines else "no output")
+        print(f"{verdict}  [{result.seconds:.1f} s, exit {result.exit_code}]")
+        for line in lines:
+            if line.startswith("  FAILED") or line.startswith("  ERROR") or line.startswith("vault-conformance:"):
+                print(f"  {line.strip()}")
+    if (root / "matrix.md").exists():
+        print(f"matrix: {root / 'matrix.html'} and {root / 'matrix.md'}")
+    return code
 
 
 def cmd_report(args) -> int:
@@ -160,8 +218,16 @@ def cmd_cleanup(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from conformance.docs import write_requirement_pages
+
+    written = write_requirement_pages(Path(args.out), Path(args.readme) if args.readme else None)
+    print(f"wrote {len(written)} files: {args.out}/*.md" + (f" and the table in {args.readme}" if args.readme else ""))
+    return 0
+
+
 COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": cmd_report, "cleanup": cmd_cleanup,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "docs": cmd_docs}
 
 
 def _terminate(signum, frame):

@@ -1,9 +1,11 @@
-"""Measured figures for report.json's metrics block, taken after the checks.
+"""Measured figures for report.json's metrics block, where the checks did not already set them.
 
-In server runtimes the request figures are HTTP round trips through the server
-to the plugin (what a user of the mount sees); shutdown_ms is the time from
-the unmount call until the plugin process is gone. A figure that could not be
-measured is null.
+The PERF checks measure and set the figures they judge (handshake_ms,
+rpc_p50_ms/rpc_p99_ms under a concurrent load, shutdown_ms, plugin_rss_mb), so
+a figure and its verdict agree. What a run did not check is filled in here,
+after the checks: in server runtimes from HTTP round trips through the server
+to the plugin (what a user of the mount sees) and an unmount, else from the
+wire host's own run. A figure that could not be measured is null.
 """
 
 from __future__ import annotations
@@ -25,26 +27,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def measure_wire_metrics(session: CertifySession) -> None:
-    """Figures from the wire host's own run: RPC round trips and the plugin's memory."""
-    database = session.__dict__.get("database_wire_run")
-    if database is not None:
-        timings = [step.ms for step in database.steps.values() if step.ok]
-        if timings:
-            session.metrics["first_request_ms"] = round(timings[0], 3)
-            session.metrics["rpc_p50_ms"] = round(statistics.median(timings), 3)
-            session.metrics["rpc_p99_ms"] = round(percentile(timings, 0.99), 3)
-        if database.shutdown is not None and database.shutdown.seconds_to_exit is not None:
-            session.metrics["shutdown_ms"] = round(database.shutdown.seconds_to_exit * 1000, 2)
-    seen = session.__dict__.get("wire_run")  # only if the checks made one
-    if seen is None:
-        return
-    if seen.request_ms:
-        session.metrics["first_request_ms"] = round(seen.request_ms[0], 3)
-        session.metrics["rpc_p50_ms"] = round(statistics.median(seen.request_ms), 3)
-        session.metrics["rpc_p99_ms"] = round(percentile(seen.request_ms, 0.99), 3)
-    if seen.rss_mb is not None:
-        session.metrics["plugin_rss_mb"] = seen.rss_mb
+def _fill(session: CertifySession, key: str, value) -> None:
+    if value is not None and session.metrics.get(key) is None:
+        session.metrics[key] = value
+
+
+def _fill_latency(session: CertifySession, samples: list[float]) -> None:
+    if samples and session.metrics.get("rpc_p99_ms") is None:
+        session.metrics["rpc_p50_ms"] = round(statistics.median(samples), 3)
+        session.metrics["rpc_p99_ms"] = round(percentile(samples, 0.99), 3)
+        _fill(session, "first_request_ms", round(samples[0], 3))
 
 
 def measure_server_metrics(session: CertifySession) -> None:
@@ -54,31 +46,16 @@ def measure_server_metrics(session: CertifySession) -> None:
     pids = session.plugin_pids()
     if pids:
         try:
-            session.metrics["plugin_rss_mb"] = round(psutil.Process(pids[0]).memory_info().rss / 2**20, 2)
+            _fill(session, "plugin_rss_mb", round(psutil.Process(pids[0]).memory_info().rss / 2**20, 2))
         except psutil.NoSuchProcess:
             pass
-    if session.plugin_type == "database":
-        # The mount is the server's database engine: its paths are not the plugin's, so the RPC figures stay
-        # the wire host's; the unmount below still times the plugin's end.
-        samples = []
-    else:
-        samples = _latency_samples(session, mount)
-    if samples:
-        session.metrics["rpc_p50_ms"] = round(statistics.median(samples), 3)
-        session.metrics["rpc_p99_ms"] = round(percentile(samples, 0.99), 3)
-    if session.unmount_ms is not None:  # SHUT-004 already timed an unmount, with its evidence
-        session.metrics["shutdown_ms"] = session.unmount_ms
-        return
-    _time_unmount(session, mount, pids)
-
-
-def _latency_samples(session: CertifySession, mount) -> list[float]:
-    samples = []
-    session.metrics.pop("first_request_ms", None)
-    for _ in range(SAMPLES):
-        _, elapsed_ms = session.timed_request("GET", f"{mount.path}/vpc-latency-probe")
-        samples.append(elapsed_ms)
-    return samples
+    # A database plugin's mount is the server's database engine: its paths are not the plugin's.
+    if session.plugin_type != "database" and session.metrics.get("rpc_p99_ms") is None:
+        _fill_latency(session, [session.timed_request("GET", f"{mount.path}/vpc-latency-probe")[1]
+                                for _ in range(SAMPLES)])
+    _fill(session, "shutdown_ms", session.unmount_ms)  # SHUT-004 timed an unmount, with its evidence
+    if session.metrics.get("shutdown_ms") is None:
+        _time_unmount(session, mount, pids)
 
 
 def _time_unmount(session: CertifySession, mount, pids: list[int]) -> None:
@@ -92,3 +69,18 @@ def _time_unmount(session: CertifySession, mount, pids: list[int]) -> None:
     if pids and not live(pids):
         session.metrics["shutdown_ms"] = round((time.monotonic() - started) * 1000, 2)
 
+
+def measure_wire_metrics(session: CertifySession) -> None:
+    """Figures from the wire host's own run: RPC round trips, the plugin's memory, its exit."""
+    database = session.__dict__.get("database_wire_run")
+    if database is not None:
+        _fill_latency(session, [step.ms for step in database.steps.values() if step.ok])
+        if database.shutdown is not None and database.shutdown.seconds_to_exit is not None:
+            _fill(session, "shutdown_ms", round(database.shutdown.seconds_to_exit * 1000, 2))
+    seen = session.__dict__.get("wire_run")  # only if the checks made one
+    if seen is None:
+        return
+    _fill_latency(session, seen.request_ms)
+    _fill(session, "plugin_rss_mb", seen.rss_mb)
+    if seen.shutdown is not None and seen.shutdown.seconds_to_exit is not None:
+        _fill(session, "shutdown_ms", round(seen.shutdown.seconds_to_exit * 1000, 2))

@@ -19,7 +19,7 @@ def needs_server(selection: Selection, plugin_type: str) -> bool:
     )
 
 
-def run_requirements(session: CertifySession, selection: Selection, runtime: str) -> list[Result]:
+def run_requirements(session: CertifySession, selection: Selection, runtime: str, progress=None) -> list[Result]:
     checks = load_checks()
     results: dict[str, Result] = {}
     for req in REQUIREMENTS:
@@ -37,6 +37,10 @@ def run_requirements(session: CertifySession, selection: Selection, runtime: str
             left = session.ledger.after(session.server, session.mounted.path, req.id)
             if left:
                 results[req.id].evidence["leases_left_alive"] = len(left)
+        if progress is not None:
+            progress(req, results[req.id])
+    if progress is not None:
+        progress.finish()
     return list(results.values())
 
 

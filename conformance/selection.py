@@ -41,13 +41,19 @@ def _keyword_matcher(expression: str):
     return matches
 
 
-def select(level: str = "all", keyword: str | None = None) -> Selection:
+def select(level: str = "all", keyword: str | None = None, areas: list[str] | None = None) -> Selection:
     levels = LEVELS_BY_OPTION[level]
     matches = _keyword_matcher(keyword) if keyword else (lambda req: True)
+    known = sorted({r.area for r in REQUIREMENTS})
+    unknown = [a for a in areas or [] if a not in known]
+    if unknown:
+        raise UsageError(f"unknown --area {unknown[0]!r}: choose from {', '.join(known)}")
     chosen, reasons = set(), {}
     for req in REQUIREMENTS:
         if req.level not in levels:
             reasons[req.id] = f"not selected: level {req.level.value} is outside --level {level}"
+        elif areas and req.area not in areas:
+            reasons[req.id] = f"not selected: area {req.area} is outside --area {','.join(areas)}"
         elif not matches(req):
             reasons[req.id] = f"not selected: does not match -k {keyword!r}"
         else:
@@ -60,3 +66,21 @@ def select(level: str = "all", keyword: str | None = None) -> Selection:
                 pulled.add(dep)
                 pending.append(dep)
     return Selection(frozenset(chosen), frozenset(pulled), reasons)
+
+
+def plan_lines(selection: Selection, plugin_type: str | None, runtime: str | None) -> list[str]:
+    """--list: one line per requirement: whether it would run, and why not when it would not."""
+    lines = []
+    for req in REQUIREMENTS:
+        if req.id in selection.chosen:
+            state = "run"
+        elif req.id in selection.pulled_in:
+            state = "run (needed by a selected requirement)"
+        else:
+            state = f"skip: {selection.reasons[req.id]}"
+        if state.startswith("run") and plugin_type and plugin_type not in req.applies_to:
+            state = f"skip: does not apply to {plugin_type} plugins"
+        elif state.startswith("run") and runtime == "wire" and req.needs.value == "server":
+            state = "skip: needs a real server; --runtime wire"
+        lines.append(f"{req.id:<9} {req.level.value:<6} {req.area:<12} {state}")
+    return lines

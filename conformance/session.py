@@ -7,6 +7,7 @@ use, and everything started is stopped when the session closes.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,6 +55,10 @@ class LaunchObservation:
         return HandshakeLine.parse(self.first_line) if self.first_line else None
 
 
+PREFETCH_JOIN_BOUND_S = 120.0  # the longest background observation (a persistent server's start, stop, restart)
+_ONCE_GUARD = threading.Lock()
+
+
 @dataclass
 class CertifySession:
     binary: PluginBinary
@@ -83,6 +88,8 @@ class CertifySession:
     # Whether the plugin reports multiplexing (wire) and how a server served several mounts of it (PATH-017).
     multiplexing: dict[str, Any] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)  # values generated in the run that no report may show
+    # Seconds spent in the phases the benchmark splits a run into (server boots, plugin launches).
+    phases: dict[str, float] = field(default_factory=dict)
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -92,8 +99,46 @@ class CertifySession:
         return self._workdir
 
     def close(self) -> None:
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+        try:
+            # Background observations clean up after themselves (each is bounded): wait for them first ...
+            for thread in self.__dict__.get("_prefetching", []):
+                thread.join(PREFETCH_JOIN_BOUND_S)
+        finally:
+            # ... and stop whatever one of them still holds (a second Ctrl-C cut the wait short).
+            for resource in self.__dict__.get("_held", []):
+                try:
+                    resource.stop() if hasattr(resource, "stop") else resource.close()
+                except Exception:  # noqa: BLE001 - best effort on the way out
+                    pass
+            if self._workdir is not None:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def add_phase(self, name: str, seconds: float | None) -> None:
+        if seconds:
+            with _ONCE_GUARD:
+                self.phases[name] = self.phases.get(name, 0.0) + seconds
+
+    def hold(self, resource):
+        """Remember a server or wire host a check started, so close() can stop it whatever happened."""
+        self.__dict__.setdefault("_held", []).append(resource)
+        return resource
+
+    def prefetch(self, *observations) -> None:
+        """Start independent long observations (a callable of the session each) in background threads, so
+        their waiting overlaps the checks that run meanwhile; each is still made once, and a check that needs
+        one waits for it. Only the main thread gets interrupts: close() waits for these to end cleanly."""
+        threads = self.__dict__.setdefault("_prefetching", [])
+        for observe in observations:
+            thread = threading.Thread(target=self._quietly, args=(observe,), daemon=True,
+                                      name=f"vpc-prefetch-{getattr(observe, '__name__', 'observation')}")
+            thread.start()
+            threads.append(thread)
+
+    def _quietly(self, observe) -> None:
+        try:
+            observe(self)
+        except Exception:  # noqa: BLE001 - the check that needs it meets the same failure and reports it
+            pass
 
     # -- direct launches ---------------------------------------------------
     @cached_property
@@ -109,6 +154,8 @@ class CertifySession:
     def _observe(self, label: str, env: dict[str, str], line_timeout: float, probe: bool) -> LaunchObservation:
         with PluginProcess(self.binary.path, env, self.workdir) as plugin:
             line, waited = plugin.first_line(line_timeout)
+            if line is not None:
+                self.add_phase("plugin_launches_s", waited)
             address_problem = self._probe(HandshakeLine.parse(line)) if line is not None and probe else None
             tls_probes = self._probe_tls(HandshakeLine.parse(line)) if line is not None and probe else {}
             if line is None:  # stdout closed or the bound passed: give an exit a moment to land
@@ -167,11 +214,12 @@ class CertifySession:
     @cached_property
     def wire_run(self) -> WireObservation:
         """The whole lifecycle played by the suite's own host, once."""
-        with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
-                      handshake_timeout_s=self.handshake_timeout_s) as host:
+        with self.hold(WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir,
+                                self.host_certificate, handshake_timeout_s=self.handshake_timeout_s)) as host:
             host.mount_options = dict(self.plan.options)
             try:
                 observation = play(host, self.plugin_type, self.exercise, self.lease)
+                self.add_phase("plugin_launches_s", host.seconds_to_handshake)
                 if observation.start_error is None:
                     self.multiplexing["reported"] = bool(observation.multiplexing)
             finally:  # the plugin's own words, even when the host itself broke
@@ -182,10 +230,11 @@ class CertifySession:
     @cached_property
     def database_wire_run(self) -> DatabaseObservation:
         """The dbplugin v5 lifecycle played by the suite's own host, once (database plugins)."""
-        with WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir, self.host_certificate,
-                      handshake_timeout_s=self.handshake_timeout_s) as host:
+        with self.hold(WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir,
+                                self.host_certificate, handshake_timeout_s=self.handshake_timeout_s)) as host:
             try:
                 observation = play_database(host, self.database)
+                self.add_phase("plugin_launches_s", host.seconds_to_handshake)
             finally:
                 self.plugin_log.append(f"=== wire host (database): started directly; stderr ---\n"
                                        f"{host.plugin.stderr_text if host.plugin else ''}\n")
@@ -214,6 +263,9 @@ class CertifySession:
                 mount = register_and_mount(self.server, self.binary, self.plugin_type, self.name,
                                            self.plugin_version, plan=self.plan,
                                            connection=self.database.connection if self.database else None)
+                # The server launches the plugin to register it (its version) and to mount it.
+                self.add_phase("plugin_launches_s", sum(mount.timings_ms.get(k, 0.0) for k in
+                                                        ("register", "enable", "configure_connection")) / 1000)
                 self._run_setup(mount)
                 self._mount = mount
             except RegistrationFailed as failure:
@@ -233,11 +285,14 @@ class CertifySession:
     def once(self, key: str, observe):
         """An observation several checks share, made on first use; an exception is remembered and raised again."""
         memo = self.__dict__.setdefault("_observed", {})
-        if key not in memo:
-            try:
-                memo[key] = (True, observe())
-            except Exception as error:  # noqa: BLE001 - re-raised to every check that asks
-                memo[key] = (False, error)
+        with _ONCE_GUARD:
+            lock = self.__dict__.setdefault("_once_locks", {}).setdefault(key, threading.Lock())
+        with lock:  # a background prefetch and a check may ask at the same time
+            if key not in memo:
+                try:
+                    memo[key] = (True, observe())
+                except Exception as error:  # noqa: BLE001 - re-raised to every check that asks
+                    memo[key] = (False, error)
         ok, value = memo[key]
         if not ok:
             raise value

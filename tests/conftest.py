@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
+import signal
+import time
 import os
 import shutil
 import subprocess
@@ -77,6 +80,12 @@ def built(name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def vault_plugin_binary() -> Path:
+    """The pytest plugin's fixtures (vault_mount, vault_wire_host) run the reference plugin in these tests."""
+    return built("reference-secrets")
+
+
+@pytest.fixture(scope="session")
 def reference_secrets() -> Path:
     return built("reference-secrets")
 
@@ -108,3 +117,43 @@ def run_cli_once(tmp_path_factory, *args: str):
                                capture_output=True, text=True, timeout=CLI_TIMEOUT_S)
     yield CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
     shutil.rmtree(private_tmp, ignore_errors=True)
+
+
+INTERRUPTED_RUNS = int(os.environ.get("VPC_INTERRUPTED_RUNS", "20"))
+
+
+@dataclass
+class InterruptedRun:
+    pid: int
+    signals: list
+    seconds_to_exit: float
+
+
+def interrupted_runs(runtime: str, tmp_path: Path, private_tmpdir, runs: int = INTERRUPTED_RUNS, seed: int = 20261129):
+    """Certify reference-secrets `runs` times, each interrupted at a random moment of its whole run (SIGINT or
+    SIGTERM; one run in four gets a second SIGINT soon after), asserting after each that it ended without a
+    traceback and left no process and no file. Yields each run's facts for the caller's own assertions."""
+    rng = random.Random(f"{seed}-{runtime}")
+    for attempt in range(runs):
+        private_tmp = private_tmpdir()
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"),
+             "--runtime", runtime, "--report-dir", str(tmp_path / f"r{attempt}")],
+            cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.2, 9.0))  # anywhere in a certification (about 10 s here)
+        signals = [rng.choice([signal.SIGINT, signal.SIGTERM])]
+        cli.send_signal(signals[0])
+        sent = time.monotonic()
+        if rng.random() < 0.25:
+            time.sleep(rng.uniform(0.02, 0.3))
+            if cli.poll() is None:
+                cli.send_signal(signal.SIGINT)
+                signals.append(signal.SIGINT)
+        _, stderr = cli.communicate(timeout=90)
+        seconds = time.monotonic() - sent
+        assert "Traceback" not in stderr, f"attempt {attempt} ({[s.name for s in signals]}): {stderr}"
+        assert cli.returncode in (0, 1, 130), f"attempt {attempt}: exit {cli.returncode}: {stderr}"
+        assert processes_under(private_tmp) == [], f"attempt {attempt} ({[s.name for s in signals]}): a process survived"
+        assert list(private_tmp.iterdir()) == [], f"attempt {attempt}: files survived: {list(private_tmp.iterdir())}"
+        yield InterruptedRun(cli.pid, signals, seconds)

@@ -136,3 +136,47 @@ def test_port_taken_is_an_infrastructure_error(run_cli, tmp_path, reference_secr
 @pytest.mark.parametrize("args", [["requirements", "--format", "yaml"], ["report", "/nonexistent.json", "--format", "junit"]])
 def test_other_commands_bad_input(run_cli, args):
     assert_usage_error(run_cli(*args))
+
+
+# Every certify option given a wrong value (the binary is real, so only the option is wrong): exit 2, one line
+# naming the option, no traceback. Checked before any server or plugin starts.
+@pytest.mark.parametrize("option, words", [
+    (["--runtime", "vm"], ("--runtime", "vm")),
+    (["--server", "consul"], ("--server", "consul")),
+    (["--server-binary", "/nonexistent/bao"], ("--server-binary",)),
+    (["--server-port", "http"], ("--server-port", "http")),
+    (["--level", "may"], ("--level", "may")),
+    (["--jobs", "0"], ("--jobs",)),
+    (["--jobs", "two"], ("--jobs", "two")),
+    (["--baseline", "/nonexistent/report.json"], ("baseline",)),
+    (["--type", "kms"], ("kms",)),
+    (["--manifest", "/nonexistent/m.toml"], ("/nonexistent/m.toml",)),
+    (["-k", "not"], ("-k",)),
+], ids=lambda v: v[0] if isinstance(v, list) else None)
+def test_every_option_with_a_wrong_value(run_cli, tmp_path, reference_secrets, option, words):
+    args = ["certify", "--report-dir", str(tmp_path / "r")]
+    if "--manifest" not in option:
+        args += [str(reference_secrets)] + (["--type", "secret"] if "--type" not in option else [])
+    assert_usage_error(run_cli(*args, *option), *words)
+
+
+@pytest.mark.parametrize("body, words", [
+    ('[database]\nconnection = { host = "h" }\n[database.login]\ncommand = ["true"]\n', ("database.login",)),
+    ('[database]\nconnection = { port = { env = "HOME", as = "int" } }\n', ("database.connection.port", "not an integer")),
+    ('[database]\nconnection = { port = { env = "HOME", as = "float" } }\n', ("database.connection.port", "as must be")),
+    ('[database]\nconnection = "redis://x"\n', ("database.connection",)),
+    ('[database]\nconnection = {}\n[database.static]\nusername = ""\npassword = "p"\n', ("database.static.username",)),
+    ('[database]\nconnection = {}\nrotate_root = "yes"\n', ("database.rotate_root",)),
+])
+def test_database_manifest_field_errors(run_cli, tmp_path, body, words):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[plugin]\nbinary = "/bin/true"\ntype = "database"\n' + body)
+    assert_usage_error(run_cli("certify", "--manifest", str(manifest)), *words)
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "/nonexistent.json"],
+    ["report", "/etc/hostname", "--format", "html"],
+])
+def test_report_commands_bad_input(run_cli, args):
+    assert_usage_error(run_cli(*args))

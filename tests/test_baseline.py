@@ -28,3 +28,18 @@ def test_should_regression_against_baseline_exits_1(run_cli, tmp_path):
     assert summary_md.index("Regressions since the baseline") < summary_md.index("| area |")
     assert_nothing_left(regressed)
     assert passed.returncode == 0
+
+
+def test_metric_worse_by_half_is_a_regression(run_cli, tmp_path):
+    """A plugin that holds 320 MiB more than its baseline: PERF-004 regresses and so does plugin_rss_mb."""
+    baseline = run_cli("certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"), "--runtime", "wire",
+                       "--report-dir", str(tmp_path / "baseline"))
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+    bloated = run_cli("certify", "--manifest", str(MANIFESTS / "mutant-bloated.toml"), "--runtime", "wire",
+                      "--baseline", str(tmp_path / "baseline" / "report.json"), "--report-dir", str(tmp_path / "bloated"))
+    assert bloated.returncode == 1, bloated.stdout
+    block = bloated.report["baseline"]
+    assert block["regressions"] == ["PERF-004"]
+    assert [m.split(":")[0] for m in block["metric_regressions"]] == ["plugin_rss_mb"], block
+    assert "SLOWER than the baseline (more than +50%): plugin_rss_mb" in bloated.stdout
+    assert "Metrics worse than the baseline by more than 50%" in (tmp_path / "bloated" / "summary.md").read_text()

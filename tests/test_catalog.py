@@ -60,3 +60,16 @@ def test_readme_lists_every_requirement():
     readme = (REPO / "README.md").read_text()
     missing = [r.id for r in REQUIREMENTS if f"| {r.id} |" not in readme]
     assert missing == [], "README's requirement table is missing these"
+
+
+def test_requirement_pages_are_not_stale():
+    """docs/requirements/ is what `vault-conformance docs` writes from the catalog today."""
+    from conformance.docs import pages, readme_with_table
+
+    folder = REPO / "docs" / "requirements"
+    expected = pages()
+    on_disk = {p.name: p.read_text() for p in folder.glob("*.md")}
+    stale = sorted(name for name in expected.keys() | on_disk.keys() if expected.get(name) != on_disk.get(name))
+    assert stale == [], f"stale requirement pages {stale}: run `vault-conformance docs`"
+    readme = (REPO / "README.md").read_text()
+    assert readme_with_table(readme) == readme, "README's requirement table is stale: run `vault-conformance docs`"

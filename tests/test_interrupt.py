@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import REPO, processes_under
+from conftest import REPO, interrupted_runs, processes_under
 
 SILENT_PLUGIN = """package main
 
@@ -54,3 +54,12 @@ def test_interrupt_leaves_nothing(tmp_path, private_tmpdir, silent_plugin, sig):
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert processes_under(private_tmp) == []
     assert list(private_tmp.iterdir()) == []
+
+
+def test_random_interrupts_leave_nothing(tmp_path, private_tmpdir):
+    """Twenty process-runtime runs interrupted at random moments (some twice): nothing survives, and a second
+    Ctrl-C does not make the suite skip its clean-up (interrupts are held around every start and stop)."""
+    runs = list(interrupted_runs("process", tmp_path, private_tmpdir))
+    doubled = [r for r in runs if len(r.signals) == 2]
+    assert doubled, "the seed should give some runs a second Ctrl-C"
+    assert max(r.seconds_to_exit for r in runs) < 60

@@ -14,7 +14,7 @@ from conftest import MANIFESTS, REPO, assert_nothing_left, built
 sys.path.insert(0, str(REPO / "plugins_under_test" / "tools"))
 from redis_db import disposable_redis  # noqa: E402
 
-MANIFEST_FILES = sorted(MANIFESTS.glob("*.toml"))
+MANIFEST_FILES = sorted(p for p in MANIFESTS.glob("*.toml") if not p.name.startswith("hostile-"))  # test_hostile's
 # Built only where a source checkout is at hand: the module proxy refuses the module (plugins_under_test/build).
 OPTIONAL_BINARIES = {"vault-auth-plugin-example"}
 

@@ -165,11 +165,13 @@ def _read(server, mount, reader) -> tuple[int, dict]:
     return response.status_code, response_data(response)
 
 
-def _stop_and_restart(session: CertifySession) -> dict[str, Any]:
+def stop_and_restart(session: CertifySession) -> dict[str, Any]:
     """On a persistent server of its own: mount, write, stop the server (SIGTERM), start it again, read back."""
     def observe() -> dict[str, Any]:
-        server = session.server.sibling(persistent=True)
+        server = session.hold(session.server.sibling(persistent=True))
+        started = time.monotonic()
         server.start()
+        session.add_phase("server_boot_s", time.monotonic() - started)
         facts: dict[str, Any] = {}
         try:
             try:
@@ -195,6 +197,7 @@ def _stop_and_restart(session: CertifySession) -> dict[str, Any]:
                 started = time.monotonic()
                 server.restart()
                 facts["restarted_in_ms"] = round((time.monotonic() - started) * 1000, 1)
+                session.add_phase("server_boot_s", facts["restarted_in_ms"] / 1000)
                 facts["read_after"] = _read(server, mount, reader)
                 facts["reader"] = reader.line
                 facts["written"] = facts["writes"]["written"].get(reader.path) or {}
@@ -207,7 +210,7 @@ def _stop_and_restart(session: CertifySession) -> dict[str, Any]:
 @check
 def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     """On a server of its own: stopping the server (SIGTERM) must end the plugin by itself, before the server exits."""
-    facts = _stop_and_restart(session)
+    facts = stop_and_restart(session)
     expect("mount_failed" not in facts, "the plugin mounted on a second server", facts.get("mount_failed", ""))
     evidence.update({k: facts[k] for k in ("pids", "server_exited_in_bound", "server_stopped_in_ms", "server_log",
                                            "alive_after")})
@@ -225,7 +228,7 @@ def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> 
 def state_survives_server_restart(session: CertifySession, evidence: Evidence) -> str:
     if not session.exercise:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
-    facts = _stop_and_restart(session)
+    facts = stop_and_restart(session)
     expect("mount_failed" not in facts, "the plugin mounted on a persistent server", facts.get("mount_failed", ""))
     (before, seen_before), (after, seen) = facts["read_before"], facts["read_after"]
     evidence.update({"writes": facts["writes"]["transcript"], "read_before_stop": f"{facts['reader']} -> {before}",

@@ -123,7 +123,6 @@ def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
                             "killed": result.killed}
     expect(not result.killed, f"the process to exit within {SHUTDOWN_BOUND_S:.0f} s of Shutdown",
            "still running: SIGKILLed")
-    session.metrics["shutdown_ms"] = round(result.seconds_to_exit * 1000, 2)
     return f"exited {result.seconds_to_exit * 1000:.0f} ms after Shutdown"
 
 

@@ -51,6 +51,8 @@ def markdown_summary(report: dict[str, Any]) -> str:
         lines += [f"- **{i}** ({by_id[i]['level']}): {_short(by_id[i]['message'])}" for i in baseline["regressions"]
                   if i in by_id]
         lines.append("")
+    if baseline.get("metric_regressions"):
+        lines += ["**Metrics worse than the baseline by more than 50%:** " + "; ".join(baseline["metric_regressions"]), ""]
     if baseline.get("improvements"):
         lines += [f"Improved since the baseline: {', '.join(baseline['improvements'])}.", ""]
     failed_musts = [r for r in results if r["outcome"] in ("failed", "error") and r["level"] == "MUST"]

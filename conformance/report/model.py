@@ -43,6 +43,7 @@ class Report:
     baseline: dict[str, Any] | None = None
     processes: list[dict[str, Any]] | None = None  # the plugin processes a server ran (server runtimes)
     multiplexing: dict[str, Any] | None = None  # reported support, and how a server served several mounts
+    timings: dict[str, float] | None = None  # seconds by phase: server boots, plugin launches, checks, reports
 
     def summary(self) -> dict[str, Any]:
         count = {o: sum(1 for r in self.results if r.outcome is o) for o in Outcome}
@@ -75,6 +76,8 @@ class Report:
             document["processes"] = self.processes
         if self.multiplexing:
             document["multiplexing"] = self.multiplexing
+        if self.timings is not None:
+            document["timings"] = self.timings
         if self.baseline is not None:
             document["baseline"] = self.baseline
         return document

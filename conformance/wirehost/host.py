@@ -312,6 +312,10 @@ class WireHost:
         return ShutdownResult(replied=replied, exit_code=code, seconds_to_exit=seconds, killed=killed)
 
     def close(self) -> None:
+        if self.__dict__.get("_closed"):
+            return  # closed already (the session closes every host it holds once more on its way out)
+        self._closed = True
+
         async def close_connections() -> None:
             for server in self._broker_servers:
                 server.close()
