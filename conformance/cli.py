@@ -253,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vault-conformance: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
+        # Everything is stopped by now: one more Ctrl-C must not turn the exit into a death by signal.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("vault-conformance: interrupted; everything it started was stopped", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head`: the run itself is done and reported

@@ -55,7 +55,7 @@ class LaunchObservation:
         return HandshakeLine.parse(self.first_line) if self.first_line else None
 
 
-PREFETCH_JOIN_BOUND_S = 120.0  # the longest background observation (a persistent server's start, stop, restart)
+PREFETCH_JOIN_BOUND_S = 30.0  # a background observation whose server or host was stopped ends within this
 _ONCE_GUARD = threading.Lock()
 
 
@@ -99,19 +99,23 @@ class CertifySession:
         return self._workdir
 
     def close(self) -> None:
+        """Stop what background observations hold (so a thread waiting on a plugin that never answers ends at
+        once), wait for those threads, then stop again whatever one started meanwhile; remove the files."""
         try:
-            # Background observations clean up after themselves (each is bounded): wait for them first ...
+            self._stop_held()
             for thread in self.__dict__.get("_prefetching", []):
                 thread.join(PREFETCH_JOIN_BOUND_S)
         finally:
-            # ... and stop whatever one of them still holds (a second Ctrl-C cut the wait short).
-            for resource in self.__dict__.get("_held", []):
-                try:
-                    resource.stop() if hasattr(resource, "stop") else resource.close()
-                except Exception:  # noqa: BLE001 - best effort on the way out
-                    pass
+            self._stop_held()
             if self._workdir is not None:
                 shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def _stop_held(self) -> None:
+        for resource in list(self.__dict__.get("_held", [])):
+            try:
+                resource.stop() if hasattr(resource, "stop") else resource.close()
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
 
     def add_phase(self, name: str, seconds: float | None) -> None:
         if seconds:

@@ -125,6 +125,8 @@ class DevServer:
         self.stop()
 
     def start(self) -> None:
+        if self.final_log is not None:
+            raise InfrastructureError(f"{self.kind} server was stopped before it started (the run is ending)")
         self.tempdir = short_tempdir("vpc-server-")
         chosen_port = self.port is not None
         try:
@@ -250,13 +252,14 @@ class DevServer:
                                 timeout=timeout, **kwargs)
 
     def stop(self) -> None:
-        """Stop the server and everything it started; keep its log; remove every file."""
+        """Stop the server and everything it started; keep its log; remove every file (safe to repeat)."""
         with interrupts_held():
             self._terminate()
             if self.client is not None:
                 self.client.adapter.close()
-            if self.tempdir is not None and self.final_log is None:
-                self.final_log = self.log_text()
+            if self.final_log is None:
+                self.final_log = self.log_text() if self.tempdir is not None else ""
+            if self.tempdir is not None:
                 shutil.rmtree(self.tempdir, ignore_errors=True)
 
     # -- what a runtime provides ------------------------------------------------

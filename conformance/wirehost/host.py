@@ -130,6 +130,8 @@ class WireHost:
 
     def start(self) -> None:
         """Launch, handshake, connect; HostError when the plugin does not get that far."""
+        if self.__dict__.get("_closed"):
+            raise HostError("the host was closed before it started (the run is ending)")
         self.plugin = PluginProcess(self.binary, self.env, self.workdir)
         self.plugin.start()
         line, waited = self.plugin.first_line(self.handshake_timeout_s)
