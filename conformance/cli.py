@@ -230,8 +230,18 @@ COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": 
             "compare": cmd_compare, "docs": cmd_docs}
 
 
+_ENDING = threading.Event()  # set by the first interrupt: the run is being torn down
+
+
 def _terminate(signum, frame):
-    raise KeyboardInterrupt  # run every cleanup on SIGTERM as on Ctrl-C
+    _interrupt(signum, frame)  # run every cleanup on SIGTERM as on Ctrl-C
+
+
+def _interrupt(signum, frame):
+    if not _ENDING.is_set():
+        _ENDING.set()
+        _quiet_exit()
+    raise KeyboardInterrupt
 
 
 def _unraisable(unraisable) -> None:
@@ -240,11 +250,23 @@ def _unraisable(unraisable) -> None:
         # From another thread, a moment later: sent from here it would land in this hook again.
         threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
         return
+    if _ENDING.is_set():
+        return  # an RPC coroutine of a background observation, dropped half-way as the interrupted run ends
     sys.__unraisablehook__(unraisable)
+
+
+def _quiet_exit() -> None:
+    import logging
+    import warnings
+
+    for name in ("asyncio", "concurrent.futures"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    warnings.simplefilter("ignore")
 
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _interrupt)
     sys.unraisablehook = _unraisable
     try:
         args = build_parser().parse_args(argv)
@@ -253,9 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vault-conformance: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        # Everything is stopped by now: one more Ctrl-C must not turn the exit into a death by signal.
+        # Everything is stopped by now: one more Ctrl-C must not turn the exit into a death by signal, and what
+        # background threads cut short say while the interpreter ends (cancelled tasks, futures) is not news.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _quiet_exit()
         print("vault-conformance: interrupted; everything it started was stopped", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head`: the run itself is done and reported

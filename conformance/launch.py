@@ -59,18 +59,24 @@ class PluginProcess:
 
     def _read_stdout(self, stream) -> None:
         captured = 0
-        for line in iter(stream.readline, b""):
-            if captured < MAX_CAPTURE:
-                self.stdout_lines.append(line)
-                captured += len(line)
-            self._lines.put(line)
+        try:
+            for line in iter(stream.readline, b""):
+                if captured < MAX_CAPTURE:
+                    self.stdout_lines.append(line)
+                    captured += len(line)
+                self._lines.put(line)
+        except (ValueError, OSError):  # stop() closed the pipe under a reader that outlived its 2 s join
+            pass
         self._lines.put(None)
 
     def _read_stderr(self, stream) -> None:
-        for chunk in iter(lambda: stream.read1(65536), b""):
-            room = MAX_CAPTURE - len(self._stderr)
-            if room > 0:
-                self._stderr.extend(chunk[:room])
+        try:
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                room = MAX_CAPTURE - len(self._stderr)
+                if room > 0:
+                    self._stderr.extend(chunk[:room])
+        except (ValueError, OSError):  # as above
+            pass
 
     def first_line(self, timeout: float) -> tuple[bytes | None, float]:
         """The first stdout line (None if stdout closed or the bound passed) and seconds waited."""

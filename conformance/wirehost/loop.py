@@ -19,11 +19,15 @@ class LoopThread:
         The bound is kept on this side (no asyncio.wait_for task on the loop's side): one
         task less per call is a third of the host's overhead per RPC (bench/bench_wire.py).
         """
+        if self.loop.is_closed():  # the run is ending: another thread closed this host
+            coroutine.close()
+            raise TimeoutError("the host's loop is closed")
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
             return future.result(timeout)
         except TimeoutError:
-            future.cancel()  # cancels the coroutine on the loop too
+            if self.loop.is_running():  # a closed loop has nothing left to cancel (and would refuse to)
+                future.cancel()  # cancels the coroutine on the loop too
             raise
 
     def close(self) -> None:
