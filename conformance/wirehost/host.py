@@ -315,7 +315,11 @@ class WireHost:
 
     def close(self) -> None:
         if self.__dict__.get("_closed"):
-            return  # closed already (the session closes every host it holds once more on its way out)
+            # Closed already (the session closes every host it holds once more on its way out): only make sure
+            # no plugin process started meanwhile by a thread that was past start()'s check survives.
+            if self.plugin is not None:
+                self.plugin.stop()
+            return
         self._closed = True
 
         async def close_connections() -> None:
