@@ -248,6 +248,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
+        "SEC-004", Level.SHOULD,
+        "The plugin SHOULD listen on loopback only: go-plugin serves on a unix socket or 127.0.0.1, and a listener on a wider address (0.0.0.0, ::) opens the plugin to other hosts.",
+        f"{GP} server.go (serverListener: unix socket, or tcp on 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT)",
+        ("listens_on_loopback_only",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
         "MUX-001", Level.MUST,
         "A plugin that reports multiplexing support MUST keep its mounts apart: a second mount (another multiplex_id) on the same process MUST NOT see what the first one wrote.",
         f"{BAO} sdk/plugin/grpc_backend_server.go (one backend instance per multiplex_id), sdk/helper/pluginutil/multiplexing.go",
@@ -308,6 +315,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "After GRPCController/Shutdown the plugin SHOULD exit with status 0.",
         f"{GP} server.go (Serve returns when the gRPC server stops; main returns)",
         ("exits_zero_after_shutdown",),
+        depends_on=("SHUT-002",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "SHUT-011", Level.MUST,
+        "Once the plugin process has exited after GRPCController/Shutdown, no process it started (a child, even one in a session of its own) MUST still be running.",
+        f"{GP} client.go (Kill ends the plugin process only: a child left behind is nobody's to end)",
+        ("nothing_outlives_the_plugin",),
         depends_on=("SHUT-002",),
         applies_to=BACKEND_TYPES,
     ),

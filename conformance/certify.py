@@ -21,7 +21,7 @@ from conformance.registration import MountPlan
 from conformance.report.writers import write_log, write_reports
 from conformance.report.model import SCHEMA, Report
 from conformance.report.redact import Redactor
-from conformance.runner import needs_server, run_requirements
+from conformance.runner import Deadline, needs_server, run_requirements
 from conformance.selection import select
 from conformance.servers.base import DevServer
 from conformance.servers.docker import DockerServer, daemon_answers
@@ -52,6 +52,7 @@ class CertifyOptions:
     jobs: int = 1
     progress: bool = True  # a live line per area, on a terminal only
     baseline: str | None = None
+    deadline: float = 900.0  # seconds one plugin's certification may take before the checks left are not started
 
 
 @dataclass
@@ -201,12 +202,14 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
             session.server = server
         _prefetch(session, selection, runtime)
         checking = time.monotonic()
+        deadline = Deadline(clock, options.deadline)
         results = run_requirements(session, selection, runtime,
-                                   AreaProgress() if options.progress and AreaProgress.wanted() else None)
+                                   AreaProgress() if options.progress and AreaProgress.wanted() else None,
+                                   deadline=deadline)
         session.add_phase("checks_s", time.monotonic() - checking)
         for secret in session.secrets:  # generated in the run (database passwords)
             redactor.add(secret)
-        measure_server_metrics(session)  # where a server ran, its figures are what users see
+        measure_server_metrics(session, deadline)  # where a server ran, its figures are what users see
         measure_wire_metrics(session)
         session.metrics["path_requests"] = session.requests_checked if session.server is not None else None
 
@@ -243,9 +246,15 @@ def _prefetch(session: CertifySession, selection, runtime: str) -> None:
     observations = []
     if any(r.needs is Needs.LAUNCH and r.area not in ("handshake", "tls") for r in chosen):
         observations.append(wire_observation)
+    if any(r.id == "HS-010" for r in chosen):
+        observations.append(unsupported_versions_observation)
     # (The persistent server of SHUT-007/PATH-023 is not started in the background: a container created by a
     # thread while an interrupted run is ending could outlive it.)
     session.prefetch(*observations)
+
+
+def unsupported_versions_observation(session: CertifySession) -> None:
+    return session.unsupported_versions_launch
 
 
 def wire_observation(session: CertifySession) -> None:

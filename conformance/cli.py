@@ -51,12 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument("--list", action="store_true", dest="list_only",
                          help="dry run: print which requirements would run, and why the others would not")
     certify.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
+    certify.add_argument("--deadline", type=float, default=900.0, metavar="SECONDS",
+                         help="end the certification of one plugin after this long: checks not started by then "
+                              "are reported as errors (default 900)")
     certify.add_argument("--baseline", help="a previous report.json; a requirement that passed there must pass now")
 
     requirements = commands.add_parser("requirements", help="print the requirement catalog")
     requirements.add_argument("--format", default="table", choices=("table", "json", "markdown"))
 
-    commands.add_parser("cleanup", help="remove the containers a killed run left behind")
+    commands.add_parser("cleanup", help="end the processes and remove the containers and temp dirs a killed run left")
 
     docs = commands.add_parser("docs", help="write the requirement pages (one per area) from the catalog")
     docs.add_argument("--out", default="docs/requirements", help="folder to write into (default docs/requirements)")
@@ -103,6 +106,8 @@ def cmd_certify(args) -> int:
     options = CertifyOptions(**values)
     if options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if not options.deadline > 0 or options.deadline == float("inf"):
+        raise UsageError(f"--deadline must be a positive number of seconds (got {options.deadline})")
     if len(manifests) > 1:
         return _certify_many(manifests, options)
     outcome = certify(options)
@@ -206,15 +211,23 @@ def cmd_compare(args) -> int:
 
 
 def cmd_cleanup(args) -> int:
+    """What a run killed before its clean-up (kill -9) left: its containers, its processes (a server and
+    its plugins run in sessions of their own, so they outlive the run), its temp dirs."""
+    from conformance import strays
     from conformance.servers.docker import daemon_answers, docker_client, remove_run_containers
+    from conformance.tempdirs import remove_orphaned_tempdirs
 
-    if not daemon_answers():
-        print("no Docker daemon answers: nothing to clean up")
-        return 0
-    client = docker_client()
-    removed = remove_run_containers(client)
-    client.close()
-    print(f"removed {removed} container(s) left by earlier runs")
+    ended = strays.kill(strays.orphaned())
+    print(f"ended {len(ended)} process(es) left by earlier runs" + (f": {', '.join(ended[:5])}" if ended else ""))
+    if daemon_answers():
+        client = docker_client()
+        removed = remove_run_containers(client)
+        client.close()
+        print(f"removed {removed} container(s) left by earlier runs")
+    else:
+        print("no Docker daemon answers: no container to clean up")
+    dirs = remove_orphaned_tempdirs()
+    print(f"removed {len(dirs)} temp dir(s) left by earlier runs")
     return 0
 
 

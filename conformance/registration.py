@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.plugin_binary import PluginBinary
@@ -137,6 +139,15 @@ def catalog_body(name: str, sha256: str, version: str | None, plan: "MountPlan")
     return body
 
 
+def install_binary(source: Path, target: Path) -> None:
+    """Copy source to target, executable, by a rename: a plugin process still running the old file (one
+    that outlived its mount) would make a copy over it fail with ETXTBSY."""
+    staging = target.with_name(f".{target.name}.{os.getpid()}.new")
+    shutil.copy2(source, staging)
+    staging.chmod(0o755)
+    os.replace(staging, target)
+
+
 def register_and_mount(
     server: DevServer, binary: PluginBinary, plugin_type: str, name: str,
     version: str | None = None, mount_path: str | None = None, plan: MountPlan = MountPlan(),
@@ -147,8 +158,7 @@ def register_and_mount(
     evidence: dict[str, Any] = {"plugin_directory_command": name, "sha256": binary.sha256}
     timings: dict[str, float] = {}
     target = server.plugin_directory / name
-    shutil.copy2(binary.path, target)  # the server runs it from its plugin directory
-    target.chmod(0o755)
+    install_binary(binary.path, target)  # the server runs it from its plugin directory
 
     call = _caller(server, evidence, timings)
 

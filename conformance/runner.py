@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+
+import requests
 
 from conformance.catalog import REQUIREMENTS, Needs, Requirement, load_checks
 from conformance.outcomes import CheckFailed, Evidence, Outcome, Skip
@@ -19,13 +22,29 @@ def needs_server(selection: Selection, plugin_type: str) -> bool:
     )
 
 
-def run_requirements(session: CertifySession, selection: Selection, runtime: str, progress=None) -> list[Result]:
+@dataclass(frozen=True)
+class Deadline:
+    """When a certification must stop starting checks (a plugin that answers everything in 30 s would
+    otherwise hold a run through the server for most of an hour)."""
+    started: float  # time.monotonic() at the start of the certification
+    seconds: float
+
+    def passed(self) -> bool:
+        return time.monotonic() - self.started > self.seconds
+
+
+def run_requirements(session: CertifySession, selection: Selection, runtime: str, progress=None,
+                     deadline: Deadline | None = None) -> list[Result]:
     checks = load_checks()
     results: dict[str, Result] = {}
     for req in REQUIREMENTS:
         reason = _reason_not_to_run(req, session, selection, runtime, results)
         if reason:
             results[req.id] = Result(req, Outcome.SKIPPED, reason)
+            continue
+        if deadline is not None and deadline.passed():
+            results[req.id] = Result(req, Outcome.ERROR, f"{req.id}: not run: the certification's deadline "
+                                     f"({deadline.seconds:g} s, --deadline) had passed")
             continue
         session.tracker.current = req.id
         watched = req.needs is Needs.SERVER and session.mounted is not None
@@ -71,6 +90,9 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
         outcome, message = Outcome.FAILED, f"{req.id} ({req.level.value}): {failure}"
     except Skip as skip:
         outcome, message = Outcome.SKIPPED, str(skip)
+    except requests.Timeout as timeout:  # the server did not answer within the bound: the plugin held it
+        outcome, message = Outcome.FAILED, (f"{req.id} ({req.level.value}): expected an answer through the server "
+                                            f"within its bound, saw none: {timeout}")
     except Exception as error:  # the check itself broke: an error, not a verdict on the plugin
         outcome, message = Outcome.ERROR, f"{req.id}: check raised {type(error).__name__}: {error}"
     return Result(req, outcome, message, time.monotonic() - started, evidence.facts)

@@ -80,7 +80,7 @@ class CertifySession:
     plugin_log: list[str] = field(default_factory=list)
     _workdir: Path | None = None
     _mount: Mount | None = None
-    _mount_failure: RegistrationFailed | None = None
+    _mount_failure: Exception | None = None
     ledger: LeaseLedger = field(default_factory=LeaseLedger)  # which scenario issued which lease
     tracker: ProcessTracker = field(default_factory=ProcessTracker)  # every plugin process the server ran
     requests_checked: int = 0
@@ -94,8 +94,9 @@ class CertifySession:
     # -- lifecycle ---------------------------------------------------------
     @property
     def workdir(self) -> Path:
-        if self._workdir is None:
-            self._workdir = short_tempdir("vpc-launch-")
+        with _ONCE_GUARD:  # prefetch threads ask at the same time: one dir, or one would be left behind
+            if self._workdir is None:
+                self._workdir = short_tempdir("vpc-launch-")
         return self._workdir
 
     def close(self) -> None:
@@ -156,7 +157,7 @@ class CertifySession:
         )
 
     def _observe(self, label: str, env: dict[str, str], line_timeout: float, probe: bool) -> LaunchObservation:
-        with PluginProcess(self.binary.path, env, self.workdir) as plugin:
+        with self.hold(PluginProcess(self.binary.path, env, self.workdir)) as plugin:  # close() stops it on an interrupt
             line, waited = plugin.first_line(line_timeout)
             if line is not None:
                 self.add_phase("plugin_launches_s", waited)
@@ -209,11 +210,15 @@ class CertifySession:
         return self._observe("without the magic cookie", self._environment(with_cookie=False),
                              REFUSAL_TIMEOUT_S, probe=False)
 
-    @cached_property
+    @property
     def unsupported_versions_launch(self) -> LaunchObservation:
-        env = {**self._environment(with_cookie=True), "PLUGIN_PROTOCOL_VERSIONS": UNSPOKEN_VERSION}
-        return self._observe(f"offered only protocol version {UNSPOKEN_VERSION}", env, self.handshake_timeout_s,
-                             probe=False)
+        """Made once; thread-safe, so a prefetch can make it while the other launches wait out a plugin that
+        never prints its handshake (HS-003 and HS-010 then wait the 60 s start timeout side by side)."""
+        def observe() -> LaunchObservation:
+            env = {**self._environment(with_cookie=True), "PLUGIN_PROTOCOL_VERSIONS": UNSPOKEN_VERSION}
+            return self._observe(f"offered only protocol version {UNSPOKEN_VERSION}", env, self.handshake_timeout_s,
+                                 probe=False)
+        return self.once("unsupported_versions_launch", observe)
 
     @cached_property
     def wire_run(self) -> WireObservation:
@@ -272,7 +277,7 @@ class CertifySession:
                                                         ("register", "enable", "configure_connection")) / 1000)
                 self._run_setup(mount)
                 self._mount = mount
-            except RegistrationFailed as failure:
+            except Exception as failure:  # a refusal, or a server that never answered (a plugin holding it)
                 self._mount_failure = failure
                 raise
         return self._mount

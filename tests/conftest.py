@@ -17,6 +17,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from conformance import strays
+
 REPO = Path(__file__).resolve().parents[1]
 PLUGINS = REPO / "plugins_under_test"
 BIN = PLUGINS / "bin"
@@ -62,14 +64,56 @@ def run_cli(private_tmpdir):
     def run(*args: str, timeout: float = CLI_TIMEOUT_S) -> CliRun:
         private_tmp = private_tmpdir()
         env = {**os.environ, "TMPDIR": str(private_tmp)}
-        completed = subprocess.run([sys.executable, "-m", "conformance", *args], cwd=REPO, env=env,
-                                   capture_output=True, text=True, timeout=timeout)
+        completed = run_bounded([sys.executable, "-m", "conformance", *args], env, private_tmp, timeout)
         report_dir = None
         if "--report-dir" in args:
             report_dir = Path(args[args.index("--report-dir") + 1])
         return CliRun(completed.returncode, completed.stdout, completed.stderr, private_tmp, report_dir)
 
     return run
+
+
+def run_bounded(command: list[str], env: dict[str, str], private_tmp: Path, timeout: float):
+    """subprocess.run with a bound that, when it passes, also ends what the CLI started: its servers and
+    plugins run in sessions of their own, but all carry a TMPDIR under private_tmp."""
+    child = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        strays.kill(strays.with_tmpdir_under(private_tmp))
+        raise
+    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+
+
+def certify_side_by_side(base: Path, expected_exit: dict[str, int]) -> dict[str, Path]:
+    """Real process-runtime certifications of the named manifests, run at the same time, each with a private
+    TMPDIR; each must exit as expected. Their report directories, by manifest name."""
+    for name in expected_exit:
+        built(name)
+    runs, private_tmps = {}, []
+    try:
+        for name in expected_exit:
+            private_tmps.append(Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp")))
+            runs[name] = subprocess.Popen(
+                [sys.executable, "-m", "conformance", "certify", "--manifest", str(MANIFESTS / f"{name}.toml"),
+                 "--runtime", "process", "--report-dir", str(base / name)],
+                cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmps[-1])},
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name, run in runs.items():
+            stdout, stderr = run.communicate(timeout=CLI_TIMEOUT_S)
+            assert run.returncode == expected_exit[name], f"{name}: exit {run.returncode}\n{stdout}{stderr}"
+    finally:
+        for run in runs.values():
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+        for path in private_tmps:
+            strays.kill(strays.with_tmpdir_under(path))
+            shutil.rmtree(path, ignore_errors=True)
+    return {name: base / name for name in expected_exit}
 
 
 def built(name: str) -> Path:

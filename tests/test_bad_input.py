@@ -152,6 +152,10 @@ def test_other_commands_bad_input(run_cli, args):
     (["--type", "kms"], ("kms",)),
     (["--manifest", "/nonexistent/m.toml"], ("/nonexistent/m.toml",)),
     (["-k", "not"], ("-k",)),
+    (["--deadline", "0"], ("--deadline",)),
+    (["--deadline", "soon"], ("--deadline", "soon")),
+    (["--deadline", "inf"], ("--deadline",)),
+    (["--area", "weather"], ("weather",)),
 ], ids=lambda v: v[0] if isinstance(v, list) else None)
 def test_every_option_with_a_wrong_value(run_cli, tmp_path, reference_secrets, option, words):
     args = ["certify", "--report-dir", str(tmp_path / "r")]

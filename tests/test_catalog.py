@@ -39,8 +39,9 @@ def test_dependencies_come_first():
 
 
 def test_every_requirement_has_a_mutant_that_breaks_it():
+    """A mutant-* (tests/test_mutants.py) or a hostile-* plugin (tests/test_hostile.py: SEC-004, SHUT-011)."""
     flagged = set()
-    for manifest in MANIFESTS.glob("mutant-*.toml"):
+    for manifest in [*MANIFESTS.glob("mutant-*.toml"), *MANIFESTS.glob("hostile-*.toml")]:
         flagged.update(tomllib.loads(manifest.read_text())["expect"].get("failing", []))
     assert set(BY_ID) - flagged == set(), "requirements without a mutant"
 

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from conformance.catalog import AREAS, CONNECT_MUSTS, REQUIREMENTS
 from conformance.report.compare import compare, matrix_html, matrix_markdown, merge, merge_shards
 
-from conftest import CLI_TIMEOUT_S, MANIFESTS, REPO, built
+from conftest import certify_side_by_side
 
 pytestmark = pytest.mark.server
 
@@ -29,29 +23,8 @@ SHARD_AREAS = ("handshake", "tls", "paths")  # shard A checks these; shard B the
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory) -> dict[str, dict]:
     """report.json of real process-runtime certifications (run side by side), by manifest name."""
-    for name in CERTIFIED:
-        built(name)
-    base = tmp_path_factory.mktemp("certified")
-    runs, private_tmps = {}, []
-    try:
-        for name in CERTIFIED:
-            private_tmps.append(Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp")))
-            runs[name] = subprocess.Popen(
-                [sys.executable, "-m", "conformance", "certify", "--manifest", str(MANIFESTS / f"{name}.toml"),
-                 "--runtime", "process", "--report-dir", str(base / name)],
-                cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmps[-1])},
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, run in runs.items():
-            stdout, stderr = run.communicate(timeout=CLI_TIMEOUT_S)
-            assert run.returncode == CERTIFIED[name], f"{name}: exit {run.returncode}\n{stdout}{stderr}"
-    finally:
-        for run in runs.values():
-            if run.poll() is None:
-                run.kill()
-                run.wait()
-        for path in private_tmps:
-            shutil.rmtree(path, ignore_errors=True)
-    return {name: json.loads((base / name / "report.json").read_text()) for name in CERTIFIED}
+    dirs = certify_side_by_side(tmp_path_factory.mktemp("certified"), CERTIFIED)
+    return {name: json.loads((path / "report.json").read_text()) for name, path in dirs.items()}
 
 
 @pytest.fixture(scope="module")

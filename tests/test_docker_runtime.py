@@ -1,11 +1,7 @@
 """--runtime docker: the real server in a container (built FROM scratch here), cleaned up whatever happens."""
 
 import os
-import random
-import signal
 import subprocess
-import sys
-import time
 
 import docker
 import pytest
@@ -13,7 +9,7 @@ import pytest
 from conformance.servers.docker import LABEL_OWNER, LABEL_RUN, server_image
 from conformance.servers.locate import locate_server
 
-from conftest import MANIFESTS, REPO, assert_nothing_left, interrupted_runs, processes_under
+from conftest import MANIFESTS, assert_nothing_left, interrupted_runs
 
 
 @pytest.fixture(scope="module")

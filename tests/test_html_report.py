@@ -5,13 +5,9 @@ from __future__ import annotations
 import copy
 import html
 import json
-import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,7 +20,7 @@ from conformance.cli import build_parser
 from conformance.report.badge import badge_svg
 from conformance.report.html import html_report
 
-from conftest import CLI_TIMEOUT_S, MANIFESTS, REPO, built
+from conftest import certify_side_by_side
 
 pytestmark = pytest.mark.server
 
@@ -37,29 +33,7 @@ PLANTED = "<script>alert('planted')</script>"
 @pytest.fixture(scope="module")
 def report_dirs(tmp_path_factory) -> dict[str, Path]:
     """Report directories of real process-runtime certifications (run side by side), by manifest name."""
-    for name in CERTIFIED:
-        built(name)
-    base = tmp_path_factory.mktemp("certified")
-    runs, private_tmps = {}, []
-    try:
-        for name in CERTIFIED:
-            private_tmps.append(Path(tempfile.mkdtemp(prefix="vpct-", dir="/tmp")))
-            runs[name] = subprocess.Popen(
-                [sys.executable, "-m", "conformance", "certify", "--manifest", str(MANIFESTS / f"{name}.toml"),
-                 "--runtime", "process", "--report-dir", str(base / name)],
-                cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmps[-1])},
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, run in runs.items():
-            stdout, stderr = run.communicate(timeout=CLI_TIMEOUT_S)
-            assert run.returncode == CERTIFIED[name], f"{name}: exit {run.returncode}\n{stdout}{stderr}"
-    finally:
-        for run in runs.values():
-            if run.poll() is None:
-                run.kill()
-                run.wait()
-        for path in private_tmps:
-            shutil.rmtree(path, ignore_errors=True)
-    return {name: base / name for name in CERTIFIED}
+    return certify_side_by_side(tmp_path_factory.mktemp("certified"), CERTIFIED)
 
 
 @pytest.fixture(scope="module")

@@ -63,3 +63,44 @@ def test_random_interrupts_leave_nothing(tmp_path, private_tmpdir):
     doubled = [r for r in runs if len(r.signals) == 2]
     assert doubled, "the seed should give some runs a second Ctrl-C"
     assert max(r.seconds_to_exit for r in runs) < 60
+
+
+def test_cleanup_ends_what_a_killed_process_run_left(tmp_path, private_tmpdir, silent_plugin):
+    """kill -9 of the certify process leaves its server and plugin running (sessions of their own) and its temp
+    dirs on disk; `vault-conformance cleanup` ends and removes them, and spares a run that is still going."""
+    private_tmp = private_tmpdir()
+    env = {**os.environ, "TMPDIR": str(private_tmp)}
+    command = [sys.executable, "-m", "conformance", "certify", str(silent_plugin), "--type", "secret",
+               "--runtime", "process"]
+    killed = subprocess.Popen([*command, "--report-dir", str(tmp_path / "killed")], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    live_tmp = private_tmpdir()
+    live = subprocess.Popen([*command, "--report-dir", str(tmp_path / "live")], cwd=REPO,
+                            env={**os.environ, "TMPDIR": str(live_tmp)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (len(processes_under(private_tmp)) < 2
+                                               or len(processes_under(live_tmp)) < 2):
+            time.sleep(0.05)
+        assert len(processes_under(private_tmp)) >= 2, "the server and the plugin never both ran"
+        killed.kill()
+        killed.wait(timeout=10)
+        time.sleep(0.5)
+        assert processes_under(private_tmp), "nothing outlived the killed run: the test proves nothing"
+        cleanup = subprocess.run([sys.executable, "-m", "conformance", "cleanup"], cwd=REPO, env=env,
+                                 capture_output=True, text=True, timeout=60)
+        assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
+        assert "Traceback" not in cleanup.stderr
+        time.sleep(0.5)
+        assert processes_under(private_tmp) == [], f"cleanup left {processes_under(private_tmp)}\n{cleanup.stdout}"
+        assert list(private_tmp.iterdir()) == [], f"cleanup left {list(private_tmp.iterdir())}\n{cleanup.stdout}"
+        assert len(processes_under(live_tmp)) >= 2 and live.poll() is None, "cleanup touched a run still going"
+    finally:
+        for cli in (killed, live):
+            if cli.poll() is None:
+                cli.send_signal(signal.SIGINT)
+                try:
+                    cli.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    cli.kill()

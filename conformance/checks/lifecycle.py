@@ -9,7 +9,6 @@ process ended, in every runtime (a container's pids are not the host's).
 
 from __future__ import annotations
 
-import shutil
 import time
 from typing import Any
 
@@ -22,8 +21,8 @@ from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.process_tracker import EXITED, FORCED
 from conformance.registration import (
-    HTTP_METHOD, RegistrationFailed, catalog_body, disable_mount, reenable_mount, register_and_mount, request_body,
-    response_data, server_words,
+    HTTP_METHOD, RegistrationFailed, catalog_body, disable_mount, install_binary, reenable_mount, register_and_mount,
+    request_body, response_data, server_words,
 )
 from conformance.servers.base import live
 from conformance.session import CertifySession
@@ -233,8 +232,8 @@ def state_survives_server_restart(session: CertifySession, evidence: Evidence) -
     (before, seen_before), (after, seen) = facts["read_before"], facts["read_after"]
     evidence.update({"writes": facts["writes"]["transcript"], "read_before_stop": f"{facts['reader']} -> {before}",
                      "restarted_in_ms": facts["restarted_in_ms"], "read_after_restart": f"{facts['reader']} -> {after}"})
-    expect(before == 200, f"{facts['reader']} to answer before the server stopped", f"HTTP {before}")
-    expect(after == 200, f"{facts['reader']} to answer HTTP 200 after the server restarted", f"HTTP {after}")
+    expect(before == 200, f"{facts['reader']} to answer before the server stopped", answer_text(before))
+    expect(after == 200, f"{facts['reader']} to answer HTTP 200 after the server restarted", answer_text(after))
     written = facts["written"]
     same, different = mismatches(written, seen) if written else ([], [])
     evidence["fields_read_back"] = same
@@ -251,7 +250,7 @@ def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> 
     """With the plugin's last mount gone, no process it started (a plugin or a child of one) may be left."""
     mount = session.mount
     status = disable_mount(session.server, mount)
-    expect(status == 204, "disabling the mount to succeed", f"HTTP {status}")
+    expect(status == 204, "disabling the mount to succeed", answer_text(status))
     started = time.monotonic()
     while session.server.run_processes() and time.monotonic() - started < ORPHAN_BOUND_S:
         time.sleep(0.05)
@@ -266,6 +265,11 @@ def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> 
     expect(not left, f"no process of the plugin's left {ORPHAN_BOUND_S:.0f} s after its last mount was disabled",
            "; ".join(left[:3]))
     return "no process left once the last mount was gone"
+
+
+def answer_text(status: int | None) -> str:
+    """An HTTP status as evidence; None (no answer within the bound) said in words."""
+    return f"HTTP {status}" if status is not None else "no answer within the bound"
 
 
 FAULT_REQUEST_BOUND_S = 15.0  # a server that cannot start a plugin must say so, not hang the client
@@ -310,7 +314,7 @@ def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> 
     evidence["steps"] = ask.steps
     before, before_data = ask("before the fault")
     expect(before is not None and before < 500, f"{ask.method} {ask.path} to be answered before the fault",
-           f"HTTP {before}")
+           answer_text(before))
     target = server.plugin_directory / session.name  # the file the catalog entry runs
     catalog_path = f"sys/plugins/catalog/{session.plugin_type}/{session.name}"
 
@@ -322,8 +326,7 @@ def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> 
 
     def restore() -> None:
         if not target.exists():
-            shutil.copy2(session.binary.path, target)
-            target.chmod(0o755)
+            install_binary(session.binary.path, target)
         ask.note("binary restored; registered with its sha256", register(session.binary.sha256))
         ask.note("reload", reload())
         # A mount whose plugin could not start while unsealing keeps a storage view stuck in setup (OpenBao
@@ -337,8 +340,7 @@ def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> 
         removed, _ = ask("binary removed from disk, plugin still running")
         ask.note("reload with the binary missing", reload())
         missing, _ = ask("after the reload: the binary missing")
-        shutil.copy2(session.binary.path, target)
-        target.chmod(0o755)
+        install_binary(session.binary.path, target)
         ask.note(f"registered with a wrong sha256 ({WRONG_SHA256[:8]}…)", register(WRONG_SHA256))
         ask.note("reload with the wrong sha256", reload())
         wrong, _ = ask("after the reload: the wrong sha256")
@@ -365,7 +367,7 @@ def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> 
     expect(sealed == 204 and unsealed.status_code == 200 and unsealed.json().get("sealed") is False,
            "the server to seal and unseal with the faulty catalog entry", f"seal HTTP {sealed}, unseal HTTP {unsealed.status_code}")
     expect(after == before, f"{ask.method} {ask.path} to answer HTTP {before} again once re-registered and reloaded",
-           f"HTTP {after}: {ask.steps[-1]['words']}")
+           f"{answer_text(after)}: {ask.steps[-1]['words']}")
     if session.exercise:
         same = {k: v for k, v in after_data.items() if before_data.get(k) == v}
         expect(after_data == before_data, "the data read before the fault", f"fields that changed: "

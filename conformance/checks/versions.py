@@ -49,7 +49,7 @@ def reported_version_is_the_registered_one(session: CertifySession, evidence: Ev
         expect(reported is None or reported == declared, f"the plugin to report its declared version {declared}",
                f"it reports {reported}")
     if mount is None:
-        return f"reports {reported or 'no version'}" + (f", as declared" if declared else " (no version declared)")
+        return f"reports {reported or 'no version'}" + (", as declared" if declared else " (no version declared)")
     shown = {evidence["catalog_version"], evidence["running_plugin_version"]}
     want = declared or reported
     expect(shown == {want}, f"the catalog and the mount listing to show {want or 'no version'}",

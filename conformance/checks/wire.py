@@ -65,6 +65,7 @@ def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence
     answer = seen.unknown_operation or {}
     evidence["operation"] = UNKNOWN_OPERATION
     evidence["answer"] = answer
+    expect(bool(answer), "a HandleRequestReply", f"never asked: the plugin died during {seen.died_before_cleanup}")
     expect("error" not in answer, "a HandleRequestReply", answer.get("error", ""))
     expect(answer.get("err_type") in (5, 6), "err_type 5 (unsupported operation) or 6 (unsupported path)",
            f"err_type {answer.get('err_type')} {answer.get('err_msg', '')!r}")
@@ -76,11 +77,27 @@ def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     evidence["abuse"] = seen.abuse
     parallel = seen.abuse.get("parallel", {})
+    expect(seen.pid_before_abuse is not None, "a live plugin to abuse",
+           f"the plugin died before the abuse, during {seen.died_before_cleanup}")
     expect(parallel.get("answered") == parallel.get("sent"), f"all {parallel.get('sent')} parallel requests answered",
            f"{parallel.get('answered')} answered; errors {parallel.get('errors')}")
     expect(bool(seen.alive_after_abuse), "the same plugin process after the abuse",
            f"the process (pid {seen.pid_before_abuse}) died or changed")
     return "answered 16 parallel, malformed, oversized and cancelled requests as the same process"
+
+
+LOOPBACK = ("127.", "::1")
+
+
+@check
+def listens_on_loopback_only(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    if seen.listeners is None:
+        raise Skip("the plugin was gone before its listeners could be looked at (SEC-001's failure)")
+    wide = [address for address in seen.listeners if not address.startswith(LOOPBACK)]
+    evidence["listening_on"] = seen.listeners
+    expect(not wide, "TCP listeners on loopback only (127.0.0.0/8 or ::1)", f"listening on {', '.join(wide)}")
+    return f"listening on {', '.join(seen.listeners) or 'no TCP address (a unix socket)'}"
 
 
 @check
@@ -124,6 +141,15 @@ def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
     expect(not result.killed, f"the process to exit within {SHUTDOWN_BOUND_S:.0f} s of Shutdown",
            "still running: SIGKILLed")
     return f"exited {result.seconds_to_exit * 1000:.0f} ms after Shutdown"
+
+
+@check
+def nothing_outlives_the_plugin(session: CertifySession, evidence: Evidence) -> str:
+    result = wire_seen(session, evidence).shutdown
+    evidence["left_running"] = result.survivors
+    expect(not result.survivors, "no process the plugin started still running once it exited after Shutdown",
+           "; ".join(result.survivors[:3]))
+    return "nothing the plugin started outlived it"
 
 
 @check

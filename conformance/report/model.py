@@ -15,6 +15,20 @@ METRIC_KEYS = ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "
                "path_requests")  # the last: requests the path checks sent through the server (an extension)
 
 
+MAX_EVIDENCE_STRING = 4096  # a plugin's 100 MB answer is evidence by its start and its size, not whole
+
+
+def bounded(value: Any) -> Any:
+    """value with every string longer than MAX_EVIDENCE_STRING cut, saying how much was left out."""
+    if isinstance(value, str) and len(value) > MAX_EVIDENCE_STRING:
+        return f"{value[:MAX_EVIDENCE_STRING]}… [{len(value) - MAX_EVIDENCE_STRING} more characters left out]"
+    if isinstance(value, dict):
+        return {key: bounded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [bounded(item) for item in value]
+    return value
+
+
 @dataclass
 class Result:
     requirement: Requirement
@@ -28,7 +42,7 @@ class Result:
         return {
             "id": req.id, "level": req.level.value, "area": req.area, "title": req.title,
             "outcome": self.outcome.value, "message": self.message,
-            "duration_s": round(self.duration_s, 4), "evidence": self.evidence,
+            "duration_s": round(self.duration_s, 4), "evidence": bounded(self.evidence),
         }
 
 

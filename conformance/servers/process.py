@@ -13,6 +13,7 @@ import subprocess
 
 import psutil
 
+from conformance import strays
 from conformance.plugin_env import base_environment
 from conformance.processes import signal_group, spawned
 from conformance.servers.base import STOP_TIMEOUT_S, DevServer, live
@@ -71,22 +72,26 @@ class ServerProcess(DevServer):
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
+        if self.tempdir is not None:  # what left the group (setsid) still has the server's TMPDIR
+            strays.kill(strays.with_tmpdir_under(self.tempdir))
         if self._log_handle is not None:
             self._log_handle.close()
             self._log_handle = None
 
     def run_processes(self) -> list[psutil.Process]:
-        """Every live process of the server's session but the server: its plugins, and whatever they left."""
+        """Every live process of the server's run but the server: its plugins, and whatever they left, in
+        the server's session or (having left it) with the server's TMPDIR."""
         if self.process is None or self.process.poll() is not None:
             return []
-        found = []
+        found = {p.pid for p in strays.with_tmpdir_under(self.tempdir)} if self.tempdir is not None else set()
         for process in psutil.process_iter(["pid"]):
             try:
-                if process.pid != self.process.pid and os.getsid(process.pid) == self.process.pid:
-                    found.append(process.pid)
+                if os.getsid(process.pid) == self.process.pid:
+                    found.add(process.pid)
             except (ProcessLookupError, PermissionError):
                 continue
-        return live(found)
+        found.discard(self.process.pid)
+        return live(sorted(found))
 
     def plugin_processes(self, binary_name: str) -> list[psutil.Process]:
         """Live processes the server started from plugin_directory/binary_name."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 from cryptography.hazmat.primitives.serialization import Encoding
 from google.protobuf import empty_pb2
 from grpclib import GRPCError
@@ -28,6 +29,7 @@ from grpclib.client import Channel
 from grpclib.config import Configuration
 from grpclib.server import Server
 
+from conformance import strays
 from conformance.handshake import HandshakeLine, decode_certificate_field
 from conformance.hostcert import HostCertificate
 from conformance.launch import PluginProcess
@@ -85,6 +87,7 @@ class ShutdownResult:
     exit_code: int | None
     seconds_to_exit: float | None
     killed: bool
+    survivors: list[str] = field(default_factory=list)  # processes it started, still running once it exited
 
 
 @dataclass
@@ -292,6 +295,20 @@ class WireHost:
         return facts
 
     # -- the end ---------------------------------------------------------------
+    def listeners(self) -> list[str] | None:
+        """ip:port of every TCP socket the plugin or a process it started listens on (None: not known)."""
+        if not self.alive():
+            return None
+        try:
+            family = [psutil.Process(self.pid), *psutil.Process(self.pid).children(recursive=True)]
+        except psutil.Error:
+            return None
+        if self.plugin.tmpdir is not None:
+            family += strays.with_tmpdir_under(self.plugin.tmpdir)
+        pids = {p.pid for p in family}
+        return sorted({f"{c.laddr.ip}:{c.laddr.port}" for c in psutil.net_connections(kind="inet")
+                       if c.status == psutil.CONN_LISTEN and c.pid in pids})
+
     def shutdown(self) -> ShutdownResult:
         """go-plugin's Kill: close the broker stream, Shutdown, wait 2 s, SIGKILL."""
         assert self.plugin is not None and self.plugin.process is not None
@@ -308,10 +325,11 @@ class WireHost:
         code = self.plugin.wait_exit(remaining)
         seconds = time.monotonic() - started if code is not None else None
         killed = code is None
+        survivors = [] if killed else self.plugin.survivors()
         if killed:
-            code = None
             self.plugin.stop()
-        return ShutdownResult(replied=replied, exit_code=code, seconds_to_exit=seconds, killed=killed)
+        return ShutdownResult(replied=replied, exit_code=code, seconds_to_exit=seconds, killed=killed,
+                              survivors=survivors)
 
     def close(self) -> None:
         if self.__dict__.get("_closed"):
@@ -340,12 +358,17 @@ class WireHost:
 
 async def _gather_requests(host: "WireHost", requests: list) -> list:
     stub = backend_grpc.BackendStub(host.channel)
-    calls = [stub.HandleRequest(backend_pb2.HandleRequestArgs(request=r), metadata=host._metadata) for r in requests]
-    return await asyncio.gather(*calls, return_exceptions=True)
+
+    async def one(request):  # keep the reply's size, not the reply: replies can be huge (hostile-huge-response)
+        reply = await stub.HandleRequest(backend_pb2.HandleRequestArgs(request=request), metadata=host._metadata)
+        return reply.ByteSize()
+
+    return await asyncio.gather(*(one(r) for r in requests), return_exceptions=True)
 
 
 def concurrent_requests(host: "WireHost", count: int, timeout: float = RPC_TIMEOUT_S) -> list:
-    """count HandleRequest calls in flight at once; each result is a reply or the exception it raised."""
+    """count HandleRequest calls in flight at once; each result is the reply's size in bytes or the exception
+    it raised."""
     requests = [backend_pb2.Request(id=secrets.token_hex(8), operation="read", path="",
                                     data="null", mount_point="vpc/") for _ in range(count)]
     started = time.monotonic()
