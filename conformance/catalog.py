@@ -252,6 +252,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "The plugin SHOULD listen on loopback only: go-plugin serves on a unix socket or 127.0.0.1, and a listener on a wider address (0.0.0.0, ::) opens the plugin to other hosts.",
         f"{GP} server.go (serverListener: unix socket, or tcp on 127.0.0.1 within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT)",
         ("listens_on_loopback_only",),
+        depends_on=("PATH-007",),
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
@@ -496,15 +497,6 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         applies_to=frozenset({"secret"}),
     ),
     Requirement(
-        "LEASE-007", Level.MUST,
-        "A lease of a few seconds (the manifest's lease.expiring recipe) MUST be revoked by the server on its own when it expires, and the plugin's revoke MUST take effect.",
-        f"{BAO} internal/vault/expiration.go (expireLeaseStrategyFairsharing: revocation at expiry), sdk/framework/lease.go (the TTL the role sets)",
-        ("expired_lease_is_revoked",),
-        needs=Needs.SERVER,
-        depends_on=("LEASE-002",),
-        applies_to=frozenset({"secret"}),
-    ),
-    Requirement(
         "LEASE-013", Level.MUST,
         "Revoking a lease whose credential was already removed out of band (the manifest's lease.remove) MUST succeed.",
         f"{BAO} internal/vault/expiration.go (revokeEntry: a failed revoke keeps the lease and retries it), sdk/framework/secret.go (Secret.Revoke)",
@@ -593,6 +585,17 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         needs=Needs.SERVER,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
+    ),
+    # After the other lease and path checks: its lease (started by LEASE-003's check) runs out meanwhile;
+    # before LEASE-012 and the lifecycle checks, which would revoke it for the wrong reason.
+    Requirement(
+        "LEASE-007", Level.MUST,
+        "A lease of a few seconds (the manifest's lease.expiring recipe) MUST be revoked by the server on its own when it expires, and the plugin's revoke MUST take effect.",
+        f"{BAO} internal/vault/expiration.go (expireLeaseStrategyFairsharing: revocation at expiry), sdk/framework/lease.go (the TTL the role sets)",
+        ("expired_lease_is_revoked",),
+        needs=Needs.SERVER,
+        depends_on=("LEASE-002",),
+        applies_to=frozenset({"secret"}),
     ),
     Requirement(
         "LEASE-012", Level.MUST,

@@ -248,9 +248,17 @@ def _prefetch(session: CertifySession, selection, runtime: str) -> None:
         observations.append(wire_observation)
     if any(r.id == "HS-010" for r in chosen):
         observations.append(unsupported_versions_observation)
-    # (The persistent server of SHUT-007/PATH-023 is not started in the background: a container created by a
-    # thread while an interrupted run is ending could outlive it.)
+    # SHUT-007/PATH-023's persistent server: a server refuses to launch once its stop began (DevServer's lifecycle
+    # lock), so a thread starting it while an interrupted run ends cannot leave a process or container behind.
+    if runtime in ("process", "docker") and any(r.id in ("SHUT-007", "PATH-023") for r in chosen):
+        observations.append(restarted_server_observation)
     session.prefetch(*observations)
+
+
+def restarted_server_observation(session: CertifySession) -> None:
+    from conformance.checks.lifecycle import stop_and_restart
+
+    stop_and_restart(session)
 
 
 def unsupported_versions_observation(session: CertifySession) -> None:

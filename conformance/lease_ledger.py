@@ -41,4 +41,4 @@ class LeaseLedger:
         self._snapshot = now
         for lease_id in new:
             self.issued_by.setdefault(lease_id, requirement_id)
-        return new
+        return [lease_id for lease_id in new if self.issued_by[lease_id] == requirement_id]

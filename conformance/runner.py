@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import requests
 
-from conformance.catalog import REQUIREMENTS, Needs, Requirement, load_checks
+from conformance.catalog import BY_ID, REQUIREMENTS, Needs, Requirement, load_checks
 from conformance.outcomes import CheckFailed, Evidence, Outcome, Skip
 from conformance.report.model import Result
 from conformance.selection import Selection
@@ -35,32 +35,48 @@ class Deadline:
 
 def run_requirements(session: CertifySession, selection: Selection, runtime: str, progress=None,
                      deadline: Deadline | None = None) -> list[Result]:
+    """One result per requirement, in catalog order. Where a server runs, its checks go first: the wire host's
+    run (started in the background with the certification) is then done by the time the checks that read it
+    come, instead of holding the first of them. A requirement's dependencies always run before it."""
     checks = load_checks()
     results: dict[str, Result] = {}
-    for req in REQUIREMENTS:
-        reason = _reason_not_to_run(req, session, selection, runtime, results)
-        if reason:
-            results[req.id] = Result(req, Outcome.SKIPPED, reason)
-            continue
-        if deadline is not None and deadline.passed():
-            results[req.id] = Result(req, Outcome.ERROR, f"{req.id}: not run: the certification's deadline "
-                                     f"({deadline.seconds:g} s, --deadline) had passed")
-            continue
-        session.tracker.current = req.id
-        watched = req.needs is Needs.SERVER and session.mounted is not None
-        if watched:
-            session.ledger.before(session.server, session.mounted.path)
-        results[req.id] = _run_one(req, [checks[name] for name in req.checks], session)
-        if watched:
-            # A scenario's leases still alive when it ends are remembered against it (LEASE-012 reports them).
-            left = session.ledger.after(session.server, session.mounted.path, req.id)
-            if left:
-                results[req.id].evidence["leases_left_alive"] = len(left)
+
+    def visit(req: Requirement) -> None:
+        for dep in req.depends_on:
+            if dep not in results:
+                visit(BY_ID[dep])
+        results[req.id] = _result(req, session, selection, runtime, results, checks, deadline)
         if progress is not None:
             progress(req, results[req.id])
+
+    first_server = runtime in SERVER_RUNTIMES
+    for req in sorted(REQUIREMENTS, key=lambda r: first_server and r.needs is not Needs.SERVER):
+        if req.id not in results:
+            visit(req)
     if progress is not None:
         progress.finish()
-    return list(results.values())
+    return [results[req.id] for req in REQUIREMENTS]
+
+
+def _result(req: Requirement, session: CertifySession, selection: Selection, runtime: str,
+            results: dict[str, Result], checks, deadline: Deadline | None) -> Result:
+    reason = _reason_not_to_run(req, session, selection, runtime, results)
+    if reason:
+        return Result(req, Outcome.SKIPPED, reason)
+    if deadline is not None and deadline.passed():
+        return Result(req, Outcome.ERROR, f"{req.id}: not run: the certification's deadline "
+                      f"({deadline.seconds:g} s, --deadline) had passed")
+    session.tracker.current = req.id
+    watched = req.needs is Needs.SERVER and session.mounted is not None
+    if watched:
+        session.ledger.before(session.server, session.mounted.path)
+    result = _run_one(req, [checks[name] for name in req.checks], session)
+    if watched:
+        # A scenario's leases still alive when it ends are remembered against it (LEASE-012 reports them).
+        left = session.ledger.after(session.server, session.mounted.path, req.id)
+        if left:
+            result.evidence["leases_left_alive"] = len(left)
+    return result
 
 
 def _reason_not_to_run(req: Requirement, session: CertifySession, selection: Selection,

@@ -55,6 +55,7 @@ class LaunchObservation:
         return HandshakeLine.parse(self.first_line) if self.first_line else None
 
 
+WIRE_MOUNT_BOUND_S = 200.0  # start timeout, Setup, broker dial and Initialize, each bounded, on a loaded machine
 PREFETCH_JOIN_BOUND_S = 30.0  # a background observation whose server or host was stopped ends within this
 _ONCE_GUARD = threading.Lock()
 
@@ -90,6 +91,10 @@ class CertifySession:
     secrets: set[str] = field(default_factory=set)  # values generated in the run that no report may show
     # Seconds spent in the phases the benchmark splits a run into (server boots, plugin launches).
     phases: dict[str, float] = field(default_factory=dict)
+    # The wire host's run while it goes: its mount facts (Setup, broker dial, Type, Initialize) are final once
+    # wire_mounted_event is set, long before the run ends (checks of those need not wait for the rest).
+    wire_partial: Any = None
+    wire_mounted_event: threading.Event = field(default_factory=threading.Event)
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -226,8 +231,10 @@ class CertifySession:
         with self.hold(WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir,
                                 self.host_certificate, handshake_timeout_s=self.handshake_timeout_s)) as host:
             host.mount_options = dict(self.plan.options)
+            self.wire_partial = WireObservation()
             try:
-                observation = play(host, self.plugin_type, self.exercise, self.lease)
+                observation = play(host, self.plugin_type, self.exercise, self.lease, seen=self.wire_partial,
+                                   on_mounted=self.wire_mounted_event.set)
                 self.add_phase("plugin_launches_s", host.seconds_to_handshake)
                 if observation.start_error is None:
                     self.multiplexing["reported"] = bool(observation.multiplexing)
@@ -235,6 +242,14 @@ class CertifySession:
                 self.plugin_log.append(f"=== wire host: started directly; stderr ---\n"
                                        f"{host.plugin.stderr_text if host.plugin else ''}\n")
         return observation
+
+    def wire_mounted(self) -> WireObservation:
+        """The wire run's observation as soon as its mount facts are in (the whole run if none is going)."""
+        if "wire_run" not in self.__dict__ and self.wire_partial is not None:
+            self.wire_mounted_event.wait(WIRE_MOUNT_BOUND_S)
+            if self.wire_mounted_event.is_set():
+                return self.wire_partial
+        return self.wire_run
 
     @cached_property
     def database_wire_run(self) -> DatabaseObservation:

@@ -37,7 +37,7 @@ def exit_lines(log: str, binary_name: str) -> list[str]:
             if FORCED.search(line) or (EXITED.search(line) and binary_name in line)]
 
 
-def _wake(session: CertifySession) -> tuple[str, str, dict | None]:
+def wake_request(session: CertifySession) -> tuple[str, str, dict | None]:
     """A request that needs the plugin: the exercise's read-back, else the mount's help."""
     mount = session.mount
     if session.exercise:
@@ -49,7 +49,7 @@ def _wake(session: CertifySession) -> tuple[str, str, dict | None]:
 def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
     """Do action; wait (bounded) for the plugin's processes to end; read how the server saw them end."""
     server = session.server
-    method, path, params = _wake(session)
+    method, path, params = wake_request(session)
     before = session.api(method, path, params=params).status_code  # wakes the plugin: a stopped one shows nothing
     pids = session.plugin_pids()
     expect(bool(pids), f"a running plugin process before {label}", "none")
@@ -98,7 +98,7 @@ def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     expect(unseal.status_code == 200 and unseal.json().get("sealed") is False, "the server to unseal",
            f"HTTP {unseal.status_code}: {server_words(unseal)}")
     verdict = _judge(facts, "sealing")
-    method, path, params = _wake(session)
+    method, path, params = wake_request(session)
     response = session.api(method, path, params=params)
     evidence["after_reopening"] = f"{method} {path} -> {response.status_code}"
     expect(response.status_code == facts["wake_status"] < 500,
@@ -128,7 +128,7 @@ def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evi
     expect(facts["status"] in (200, 204), "sys/plugins/reload/backend with the plugin's name to succeed",
            f"HTTP {facts['status']}")
     verdict = _judge(facts, "a reload")
-    method, path, params = _wake(session)
+    method, path, params = wake_request(session)
     response = session.api(method, path, params=params)
     after = session.plugin_pids()
     evidence.update({"after_reload": f"{method} {path} -> {response.status_code}", "pids_after_reload": after})
@@ -282,7 +282,7 @@ class _Asker:
 
     def __init__(self, session: CertifySession):
         self.session = session
-        self.method, self.path, self.params = _wake(session)
+        self.method, self.path, self.params = wake_request(session)
         self.steps: list[dict[str, Any]] = []
 
     def __call__(self, label: str) -> tuple[int | None, dict]:

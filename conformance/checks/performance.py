@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 
 from conformance.catalog import check
-from conformance.checks.lifecycle import _wake
+from conformance.checks.lifecycle import wake_request
 from conformance.metrics import percentile
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.registration import RegistrationFailed
@@ -60,7 +60,7 @@ def requests_are_quick_under_load(session: CertifySession, evidence: Evidence) -
 
 
 def _load(session: CertifySession) -> list[float]:
-    method, path, params = _wake(session)
+    method, path, params = wake_request(session)
     server, token = session.server, session.server.root_token
 
     def one(_) -> float:

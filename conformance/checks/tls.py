@@ -60,7 +60,7 @@ def rejects_client_with_other_certificate(session: CertifySession, evidence: Evi
 
 @check
 def dials_the_broker_with_mtls(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+    seen = wire_seen(session, evidence, mount_facts_only=True)
     expect(seen.setup_error is None, "Setup to return", seen.setup_error or "")
     accepted, established = seen.broker_connections or (0, 0)
     evidence["broker_dials"] = {"accepted": accepted, "mutual_tls_established": established}

@@ -11,9 +11,10 @@ DECLARED_TYPE = {"secret": 1, "auth": 2}
 SHUTDOWN_BOUND_S = 2.0
 
 
-def wire_seen(session: CertifySession, evidence: Evidence):
-    """The wire host's run, its transcript in the evidence; Skip when it could not even connect."""
-    seen = session.wire_run
+def wire_seen(session: CertifySession, evidence: Evidence, mount_facts_only: bool = False):
+    """The wire host's run, its transcript in the evidence; Skip when it could not even connect. A check of the
+    mount's facts only (Setup, broker dial, Type, Initialize) need not wait for the rest of the run."""
+    seen = session.wire_mounted() if mount_facts_only else session.wire_run
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
         raise Skip(f"the wire host could not connect: {seen.start_error}")
@@ -22,7 +23,7 @@ def wire_seen(session: CertifySession, evidence: Evidence):
 
 @check
 def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+    seen = wire_seen(session, evidence, mount_facts_only=True)
     expect(seen.setup_error is None, "a SetupReply", seen.setup_error or "")
     expect(seen.setup_err == "", "an empty SetupReply.err", f"err {seen.setup_err!r}")
     return "Setup succeeded with the mount's configuration"
@@ -30,7 +31,7 @@ def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def type_matches_declared(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+    seen = wire_seen(session, evidence, mount_facts_only=True)
     want = DECLARED_TYPE[session.plugin_type]
     evidence["type"] = seen.type
     expect(seen.type == want, f"Type {want} for a {session.plugin_type} plugin", f"Type {seen.type}")
@@ -51,7 +52,7 @@ def special_path_problem(path: str) -> str | None:
 
 @check
 def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+    seen = wire_seen(session, evidence, mount_facts_only=True)
     evidence["special_paths"] = seen.special_paths
     problems = [f"{kind}: {problem}" for kind, paths in (seen.special_paths or {}).items()
                 for path in paths if (problem := special_path_problem(path))]

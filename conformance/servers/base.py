@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -73,6 +74,10 @@ class DevServer:
         self.client: hvac.Client | None = None
         self.version: str | None = None
         self.final_log: str | None = None  # kept after stop() removed the temp dir
+        # No launch once a stop began: a thread starting this server while the run ends (an interrupt) must not
+        # create a process or container after stop() looked for what to end.
+        self._lifecycle = threading.Lock()
+        self._stopping = False
 
     @property
     def kind(self) -> str:
@@ -125,9 +130,10 @@ class DevServer:
         self.stop()
 
     def start(self) -> None:
-        if self.final_log is not None:
-            raise InfrastructureError(f"{self.kind} server was stopped before it started (the run is ending)")
-        self.tempdir = short_tempdir("vpc-server-")
+        with self._lifecycle:
+            if self._stopping or self.final_log is not None:
+                raise InfrastructureError(f"{self.kind} server was stopped before it started (the run is ending)")
+            self.tempdir = short_tempdir("vpc-server-")
         chosen_port = self.port is not None
         try:
             self.plugin_directory.mkdir()
@@ -137,7 +143,7 @@ class DevServer:
                 if not chosen_port:
                     self.port = free_port_pair()
                 try:
-                    self._launch()
+                    self._launch_unless_stopping()
                     self._wait_healthy()
                     return
                 except InfrastructureError as error:
@@ -148,6 +154,12 @@ class DevServer:
         except BaseException:
             self.stop()
             raise
+
+    def _launch_unless_stopping(self) -> None:
+        with self._lifecycle:
+            if self._stopping:
+                raise InfrastructureError(f"{self.kind} server was stopped while it started (the run is ending)")
+            self._launch()
 
     def _wait_healthy(self) -> None:
         if self.client is not None:
@@ -165,6 +177,8 @@ class DevServer:
     def _await_health(self, bound: float, statuses: tuple[int, ...]) -> int:
         deadline = time.monotonic() + bound
         while time.monotonic() < deadline:
+            if self._stopping:
+                raise InfrastructureError(f"{self.kind} server was stopped while it started (the run is ending)")
             if self._exited():
                 raise InfrastructureError(f"{self.kind} server failed to start: {self.failure_words()}")
             try:
@@ -204,7 +218,7 @@ class DevServer:
         """Stop the server (SIGTERM, then SIGKILL) and start it again on the same storage, unsealed."""
         assert self.persistent, "only a persistent server keeps its state over a restart"
         self._terminate()
-        self._launch()
+        self._launch_unless_stopping()
         self._wait_healthy()
 
     def failure_words(self) -> str:
@@ -254,6 +268,8 @@ class DevServer:
     def stop(self) -> None:
         """Stop the server and everything it started; keep its log; remove every file (safe to repeat)."""
         with interrupts_held():
+            with self._lifecycle:
+                self._stopping = True
             self._terminate()
             if self.client is not None:
                 self.client.adapter.close()

@@ -84,17 +84,28 @@ def _reply_summary(result) -> str:
     return "response"
 
 
-def play(host: WireHost, plugin_type: str, exercise: tuple = (), lease=None) -> WireObservation:
-    seen = WireObservation()
+def play(host: WireHost, plugin_type: str, exercise: tuple = (), lease=None, seen: WireObservation | None = None,
+         on_mounted=None) -> WireObservation:
+    """The whole lifecycle into seen; on_mounted() is called once the mount facts (Setup, the broker dial,
+    Type, SpecialPaths, Initialize) are in it and final, or the run ended before them."""
+    seen = seen if seen is not None else WireObservation()
+
+    def mounted() -> None:
+        seen.transcript = [r.as_evidence() for r in host.transcript]
+        if on_mounted is not None:
+            on_mounted()
+
     try:
-        _play(host, plugin_type, seen, exercise, lease)
+        _play(host, plugin_type, seen, exercise, lease, mounted)
     finally:
         seen.transcript = [r.as_evidence() for r in host.transcript]
         seen.storage_calls = list(host.storage.calls)
+        if on_mounted is not None:
+            on_mounted()
     return seen
 
 
-def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tuple, lease) -> None:
+def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tuple, lease, mounted) -> None:
     try:
         host.start()
     except (HostError, GRPCError, OSError, TimeoutError) as error:
@@ -120,6 +131,7 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
                           ("root", "unauthenticated", "local_storage", "seal_wrap_storage", "write_forwarded_storage")}
     if facts["initialize"].HasField("err"):
         seen.initialize_error = facts["initialize"].err.err_msg
+    mounted()
     try:
         seen.version = host.version()
         help_reply = host.handle_request("help", "")
