@@ -586,26 +586,6 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
-    # After the other lease and path checks: its lease (started by LEASE-003's check) runs out meanwhile;
-    # before LEASE-012 and the lifecycle checks, which would revoke it for the wrong reason.
-    Requirement(
-        "LEASE-007", Level.MUST,
-        "A lease of a few seconds (the manifest's lease.expiring recipe) MUST be revoked by the server on its own when it expires, and the plugin's revoke MUST take effect.",
-        f"{BAO} internal/vault/expiration.go (expireLeaseStrategyFairsharing: revocation at expiry), sdk/framework/lease.go (the TTL the role sets)",
-        ("expired_lease_is_revoked",),
-        needs=Needs.SERVER,
-        depends_on=("LEASE-002",),
-        applies_to=frozenset({"secret"}),
-    ),
-    Requirement(
-        "LEASE-012", Level.MUST,
-        "Every lease of the mount still alive at the end of the run MUST revoke, so none is left behind (each reported against the scenario that issued it).",
-        f"{BAO} internal/vault/expiration.go (revokeEntry: a failing revoke keeps the lease and retries it forever), internal/vault/logical_system.go (handleLeaseLookupList)",
-        ("no_lease_left_behind",),
-        needs=Needs.SERVER,
-        depends_on=("PATH-001",),
-        applies_to=BACKEND_TYPES,
-    ),
     Requirement(
         "VER-002", Level.MUST,
         "Switched to another registered version on a live mount (tune plugin_version, reload), the plugin MUST run as that version and binary and read back the state the old version wrote.",
@@ -624,22 +604,25 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
+    # After the path checks, a version upgrade and a reload: its lease (started by LEASE-003's check) runs out
+    # meanwhile; before sealing, catalog faults and unmounts, which could keep it from being revoked on time or
+    # revoke it for another reason (LEASE-007 issues a new one if it finds the first gone before its TTL).
     Requirement(
-        "SHUT-007", Level.MUST,
-        "Stopping the server (SIGTERM) MUST end the plugin's process by itself within the 2 s grace, before the server exits.",
-        f"{BAO} internal/command/server.go (shutdown on SIGTERM: seal, mounts torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL)",
-        ("server_stop_ends_the_plugin",),
+        "LEASE-007", Level.MUST,
+        "A lease of a few seconds (the manifest's lease.expiring recipe) MUST be revoked by the server on its own when it expires, and the plugin's revoke MUST take effect.",
+        f"{BAO} internal/vault/expiration.go (expireLeaseStrategyFairsharing: revocation at expiry), sdk/framework/lease.go (the TTL the role sets)",
+        ("expired_lease_is_revoked",),
         needs=Needs.SERVER,
-        depends_on=("PATH-001",),
-        applies_to=BACKEND_TYPES,
+        depends_on=("LEASE-002",),
+        applies_to=frozenset({"secret"}),
     ),
     Requirement(
-        "PATH-023", Level.MUST,
-        "What the plugin wrote MUST read back after the server is stopped and started again on its persistent storage, and unsealed.",
-        f"{BAO} sdk/logical/storage.go (the plugin's state lives in the server's storage), internal/vault/mount.go (mounts set up again on unseal)",
-        ("state_survives_server_restart",),
+        "LEASE-012", Level.MUST,
+        "Every lease of the mount still alive at the end of the run MUST revoke, so none is left behind (each reported against the scenario that issued it).",
+        f"{BAO} internal/vault/expiration.go (revokeEntry: a failing revoke keeps the lease and retries it forever), internal/vault/logical_system.go (handleLeaseLookupList)",
+        ("no_lease_left_behind",),
         needs=Needs.SERVER,
-        depends_on=("PATH-015",),
+        depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
     Requirement(
@@ -676,6 +659,25 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         ("unmount_ends_the_plugin",),
         needs=Needs.SERVER,
         depends_on=("PATH-001", "LEASE-012"),  # a mount whose leases cannot be revoked cannot be disabled
+        applies_to=BACKEND_TYPES,
+    ),
+    # On a server of their own, started in the background with the run: last, so it is ready when they come.
+    Requirement(
+        "SHUT-007", Level.MUST,
+        "Stopping the server (SIGTERM) MUST end the plugin's process by itself within the 2 s grace, before the server exits.",
+        f"{BAO} internal/command/server.go (shutdown on SIGTERM: seal, mounts torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL)",
+        ("server_stop_ends_the_plugin",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-001",),
+        applies_to=BACKEND_TYPES,
+    ),
+    Requirement(
+        "PATH-023", Level.MUST,
+        "What the plugin wrote MUST read back after the server is stopped and started again on its persistent storage, and unsealed.",
+        f"{BAO} sdk/logical/storage.go (the plugin's state lives in the server's storage), internal/vault/mount.go (mounts set up again on unseal)",
+        ("state_survives_server_restart",),
+        needs=Needs.SERVER,
+        depends_on=("PATH-015",),
         applies_to=BACKEND_TYPES,
     ),
     # -- database plugins (dbplugin v5): at the wire, then through the database secrets engine --
