@@ -55,6 +55,9 @@ class Requirement:
     needs: Needs = Needs.LAUNCH
     depends_on: tuple[str, ...] = ()
     applies_to: frozenset[str] = frozenset(PLUGIN_TYPES)
+    # It upgrades, reloads, seals, unmounts or restarts (or must follow every lease scenario): where a server
+    # runs, it comes after the checks that read a settled mount, including the launch-only ones.
+    late: bool = False
 
     @property
     def area(self) -> str:
@@ -592,6 +595,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/logical_system.go (mount tune: plugin_version), internal/vault/plugin_reload.go, internal/vault/mount.go (running_plugin_version, running_sha256)",
         ("upgrade_switches_version_and_keeps_state",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-015",),
         applies_to=BACKEND_TYPES,
     ),
@@ -601,6 +605,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/plugin_reload.go (reloadMatchingPlugin), {GP} client.go (Kill: 2 s grace, then SIGKILL)",
         ("reload_by_plugin_starts_a_new_process",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
@@ -613,6 +618,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/expiration.go (expireLeaseStrategyFairsharing: revocation at expiry), sdk/framework/lease.go (the TTL the role sets)",
         ("expired_lease_is_revoked",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("LEASE-002",),
         applies_to=frozenset({"secret"}),
     ),
@@ -622,6 +628,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/expiration.go (revokeEntry: a failing revoke keeps the lease and retries it forever), internal/vault/logical_system.go (handleLeaseLookupList)",
         ("no_lease_left_behind",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
@@ -631,6 +638,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/core.go (sealInternal -> preSeal: the mounts are torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL; 'plugin process exited')",
         ("seal_ends_the_plugin",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
@@ -640,6 +648,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} sdk/helper/pluginutil/run_config.go (SecureConfig carries the registered sha256), {GP} client.go (Start: SecureConfig.Check before exec, 'checksums did not match'), {BAO} internal/vault/plugin_reload.go",
         ("catalog_faults_are_survived",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
@@ -649,6 +658,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{GP} client.go (Kill ends the plugin process only: children are the plugin's to end), {BAO} internal/vault/mount.go (unmountInternal)",
         ("nothing_outlives_the_mounts",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001", "LEASE-012"),
         applies_to=BACKEND_TYPES,
     ),
@@ -658,6 +668,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/vault/mount.go (unmountInternal: Cleanup, then the plugin client is killed), {GP} client.go (Kill)",
         ("unmount_ends_the_plugin",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001", "LEASE-012"),  # a mount whose leases cannot be revoked cannot be disabled
         applies_to=BACKEND_TYPES,
     ),
@@ -668,6 +679,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} internal/command/server.go (shutdown on SIGTERM: seal, mounts torn down), {GP} client.go (Kill: 2 s grace, then SIGKILL)",
         ("server_stop_ends_the_plugin",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-001",),
         applies_to=BACKEND_TYPES,
     ),
@@ -677,6 +689,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         f"{BAO} sdk/logical/storage.go (the plugin's state lives in the server's storage), internal/vault/mount.go (mounts set up again on unseal)",
         ("state_survives_server_restart",),
         needs=Needs.SERVER,
+        late=True,
         depends_on=("PATH-015",),
         applies_to=BACKEND_TYPES,
     ),

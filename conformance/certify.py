@@ -21,7 +21,8 @@ from conformance.registration import MountPlan
 from conformance.report.writers import write_log, write_reports
 from conformance.report.model import SCHEMA, Report
 from conformance.report.redact import Redactor
-from conformance.runner import Deadline, needs_server, run_requirements
+from conformance.deadline import Deadline
+from conformance.runner import needs_server, run_requirements
 from conformance.selection import select
 from conformance.servers.base import DevServer
 from conformance.servers.docker import DockerServer, daemon_answers
@@ -203,6 +204,8 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         _prefetch(session, selection, runtime)
         checking = time.monotonic()
         deadline = Deadline(clock, options.deadline)
+        if session.server is not None:
+            session.server.deadline = deadline  # no request through it outlives the deadline
         results = run_requirements(session, selection, runtime,
                                    AreaProgress() if options.progress and AreaProgress.wanted() else None,
                                    deadline=deadline)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import requests
 
 from conformance.catalog import BY_ID, REQUIREMENTS, Needs, Requirement, load_checks
+from conformance.deadline import Deadline, DeadlinePassed
 from conformance.outcomes import CheckFailed, Evidence, Outcome, Skip
 from conformance.report.model import Result
 from conformance.selection import Selection
@@ -22,22 +22,12 @@ def needs_server(selection: Selection, plugin_type: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """When a certification must stop starting checks (a plugin that answers everything in 30 s would
-    otherwise hold a run through the server for most of an hour)."""
-    started: float  # time.monotonic() at the start of the certification
-    seconds: float
-
-    def passed(self) -> bool:
-        return time.monotonic() - self.started > self.seconds
-
-
 def run_requirements(session: CertifySession, selection: Selection, runtime: str, progress=None,
                      deadline: Deadline | None = None) -> list[Result]:
     """One result per requirement, in catalog order. Where a server runs, its checks go first: the wire host's
     run (started in the background with the certification) is then done by the time the checks that read it
-    come, instead of holding the first of them. A requirement's dependencies always run before it."""
+    come, instead of holding the first of them; the checks that upgrade, reload, seal, unmount or restart
+    (`late`) come last, after the launch-only ones. A requirement's dependencies always run before it."""
     checks = load_checks()
     results: dict[str, Result] = {}
 
@@ -49,8 +39,15 @@ def run_requirements(session: CertifySession, selection: Selection, runtime: str
         if progress is not None:
             progress(req, results[req.id])
 
-    first_server = runtime in SERVER_RUNTIMES
-    for req in sorted(REQUIREMENTS, key=lambda r: first_server and r.needs is not Needs.SERVER):
+    # (Not for database plugins: the engine's checks rotate the database's root password, which the wire run,
+    # still going in the background, logs in with.)
+    first_server = runtime in SERVER_RUNTIMES and session.plugin_type != "database"
+    def phase(req: Requirement) -> int:
+        if not first_server:
+            return 0
+        return 2 if req.late else 0 if req.needs is Needs.SERVER else 1
+
+    for req in sorted(REQUIREMENTS, key=phase):
         if req.id not in results:
             visit(req)
     if progress is not None:
@@ -68,14 +65,17 @@ def _result(req: Requirement, session: CertifySession, selection: Selection, run
                       f"({deadline.seconds:g} s, --deadline) had passed")
     session.tracker.current = req.id
     watched = req.needs is Needs.SERVER and session.mounted is not None
-    if watched:
-        session.ledger.before(session.server, session.mounted.path)
-    result = _run_one(req, [checks[name] for name in req.checks], session)
-    if watched:
-        # A scenario's leases still alive when it ends are remembered against it (LEASE-012 reports them).
-        left = session.ledger.after(session.server, session.mounted.path, req.id)
-        if left:
-            result.evidence["leases_left_alive"] = len(left)
+    try:
+        if watched:
+            session.ledger.before(session.server, session.mounted.path)
+        result = _run_one(req, [checks[name] for name in req.checks], session)
+        if watched:
+            # A scenario's leases still alive when it ends are remembered against it (LEASE-012 reports them).
+            left = session.ledger.after(session.server, session.mounted.path, req.id)
+            if left:
+                result.evidence["leases_left_alive"] = len(left)
+    except DeadlinePassed as cut:  # while listing the mount's leases around the check
+        return Result(req, Outcome.ERROR, f"{req.id}: cut short: {cut}")
     return result
 
 
@@ -106,6 +106,8 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
         outcome, message = Outcome.FAILED, f"{req.id} ({req.level.value}): {failure}"
     except Skip as skip:
         outcome, message = Outcome.SKIPPED, str(skip)
+    except DeadlinePassed as cut:
+        outcome, message = Outcome.ERROR, f"{req.id}: cut short: {cut}"
     except requests.Timeout as timeout:  # the server did not answer within the bound: the plugin held it
         outcome, message = Outcome.FAILED, (f"{req.id} ({req.level.value}): expected an answer through the server "
                                             f"within its bound, saw none: {timeout}")

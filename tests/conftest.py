@@ -173,6 +173,22 @@ class InterruptedRun:
     seconds_to_exit: float
 
 
+def handlers_installed(pid: int, bound_s: float = 20.0) -> None:
+    """Wait (bounded) until process pid catches SIGINT and SIGTERM (its SigCgt mask in /proc/<pid>/status)."""
+    wanted = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return  # it ended: the caller sees how
+        caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+        if caught & wanted == wanted:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"pid {pid} did not install its SIGINT/SIGTERM handlers within {bound_s:.0f} s")
+
+
 def interrupted_runs(runtime: str, tmp_path: Path, private_tmpdir, runs: int = INTERRUPTED_RUNS, seed: int = 20261129):
     """Certify reference-secrets `runs` times, each interrupted at a random moment of its whole run (SIGINT or
     SIGTERM; one run in four gets a second SIGINT soon after), asserting after each that it ended without a
@@ -185,7 +201,10 @@ def interrupted_runs(runtime: str, tmp_path: Path, private_tmpdir, runs: int = I
              "--runtime", runtime, "--report-dir", str(tmp_path / f"r{attempt}")],
             cwd=REPO, env={**os.environ, "TMPDIR": str(private_tmp)},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(0.2, 9.0))  # anywhere in a certification (about 10 s here)
+        # Anywhere in a certification (6-10 s here), once the program runs: a signal while the interpreter
+        # itself is still starting (it can take over 0.2 s on a loaded machine) meets Python's defaults.
+        handlers_installed(cli.pid)
+        time.sleep(rng.uniform(0.0, 8.0))
         signals = [rng.choice([signal.SIGINT, signal.SIGTERM])]
         cli.send_signal(signals[0])
         sent = time.monotonic()

@@ -34,6 +34,7 @@ ZOO = sorted(MANIFESTS.glob("hostile-*.toml"))
 BOUND = re.compile(r"^#\s*bound_s:\s*(\d+(?:\.\d+)?)\s*$", re.MULTILINE)
 # What hostile-listens-everywhere logs (an hclog JSON line; the server re-logs it as key=value).
 LISTENING = re.compile(r"listening on every interface.{0,80}?address\W+0\.0\.0\.0:(\d+)")
+MAX_LOG_BYTES = 9 * 2**20  # report/writers.py keeps 8 Mi characters of a log (plain ASCII here)
 AFTER_BOUND_S = 15  # how long past its bound a run may go before it is stopped
 STOP_GRACE_S = 10  # after SIGABRT, how long the CLI gets to print its threads before SIGKILL
 ZOO_WAIT_S = 300  # the final test waits this long for hostile certifications elsewhere to end
@@ -193,6 +194,9 @@ def test_hostile_plugin_ends_in_bound_with_its_verdict_and_leaves_nothing(tmp_pa
                      and r["id"] not in expect.failing]
     if "Traceback" in run.stderr and not run.stopped:
         problems.append("a traceback on stderr")
+    for log in report_dir.glob("*.log"):  # a flood is cut to the log's start and end (report/writers.py)
+        if log.stat().st_size > MAX_LOG_BYTES:
+            problems.append(f"{log.name} is {log.stat().st_size} bytes, more than {MAX_LOG_BYTES}")
 
     # Nothing left: no process of the run (by its files or its environment), none running this binary
     # with the run's TMPDIR, no listener of theirs or on the ports the plugin logged, an empty TMPDIR.

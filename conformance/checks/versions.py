@@ -6,6 +6,7 @@ import re
 import shutil
 
 from conformance.catalog import check
+from conformance.checks.lifecycle import wake_request
 from conformance.checks.wire import wire_seen
 from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
@@ -39,6 +40,8 @@ def reported_version_is_the_registered_one(session: CertifySession, evidence: Ev
     except RegistrationFailed as failure:
         raise Skip(f"the plugin did not mount ({failure.step}: {failure.words}): PATH-001's failure") from None
     if mount is not None:
+        method, path, params = wake_request(session)  # the listing shows the version of a running plugin only
+        session.api(method, path, params=params)
         entry = _mount_entry(session, mount)
         evidence.update({"catalog_version": mount.catalog_entry.get("version") or None,
                          "running_plugin_version": entry.get("running_plugin_version") or None,

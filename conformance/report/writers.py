@@ -38,5 +38,18 @@ def write_reports(report_dir: Path, document: dict[str, Any], redactor: Redactor
     return document
 
 
+MAX_LOG_CHARS = 8 * 2**20  # a plugin flooding its output makes the server log it all: keep the start and the end
+LOG_HEAD_CHARS = 2 * 2**20
+
+
+def bounded_log(text: str) -> str:
+    if len(text) <= MAX_LOG_CHARS:
+        return text
+    left_out = len(text) - MAX_LOG_CHARS
+    tail = text[-(MAX_LOG_CHARS - LOG_HEAD_CHARS):]
+    return (f"{text[:LOG_HEAD_CHARS]}\n[... vault-plugin-conformance: {left_out} characters of this log left out "
+            f"(the first {LOG_HEAD_CHARS} and the last {len(tail)} are kept) ...]\n{tail}")
+
+
 def write_log(path: Path, text: str, redactor: Redactor) -> None:
-    path.write_text(redactor.text(text), encoding="utf-8")
+    path.write_text(redactor.text(bounded_log(text)), encoding="utf-8")

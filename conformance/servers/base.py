@@ -14,6 +14,7 @@ words on failure, and a log with its secrets redacted.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import shutil
@@ -27,6 +28,7 @@ import psutil
 import requests
 from hvac.adapters import RawAdapter
 
+from conformance.deadline import Deadline, DeadlinePassed
 from conformance.errors import InfrastructureError
 from conformance.processes import interrupts_held
 from conformance.servers.locate import ServerBinary
@@ -78,6 +80,7 @@ class DevServer:
         # create a process or container after stop() looked for what to end.
         self._lifecycle = threading.Lock()
         self._stopping = False
+        self.deadline: Deadline | None = None  # set by a certification: requests end by it
 
     @property
     def kind(self) -> str:
@@ -243,7 +246,23 @@ class DevServer:
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """One API call; never raises for HTTP errors, so checks see statuses and the server's words."""
         assert self.client is not None
-        return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
+        with self._within_deadline(kwargs):
+            return self.client.adapter.request(method, f"/v1/{path.lstrip('/')}", raise_exception=False, **kwargs)
+
+    @contextlib.contextmanager
+    def _within_deadline(self, kwargs: dict):
+        """Shorten the request's timeout to the run's deadline; a timeout it caused is DeadlinePassed."""
+        if self.deadline is None:
+            yield
+            return
+        kwargs["timeout"] = self.deadline.bound(kwargs.get("timeout") or REQUEST_TIMEOUT_S)
+        try:
+            yield
+        except requests.Timeout as timeout:
+            if self.deadline.passed():
+                raise DeadlinePassed(f"the certification's deadline ({self.deadline.seconds:g} s, --deadline) "
+                                     "passed while the server was answering") from timeout
+            raise
 
     def sibling(self, persistent: bool = False) -> "DevServer":
         """Another server like this one (same runtime, binary and image), not started, on its own port."""
@@ -262,8 +281,9 @@ class DevServer:
                    **kwargs) -> requests.Response:
         """One API call with another token, or none at all (token None): what a client without root sees."""
         headers = {"X-Vault-Token": token} if token else {}
-        return requests.request(method, f"{self.address}/v1/{path.lstrip('/')}", headers=headers,
-                                timeout=timeout, **kwargs)
+        kwargs["timeout"] = timeout
+        with self._within_deadline(kwargs):
+            return requests.request(method, f"{self.address}/v1/{path.lstrip('/')}", headers=headers, **kwargs)
 
     def stop(self) -> None:
         """Stop the server and everything it started; keep its log; remove every file (safe to repeat)."""
