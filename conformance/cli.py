@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from conformance import __version__
@@ -253,7 +255,10 @@ def _terminate(signum, frame):
 def _interrupt(signum, frame):
     if not _ENDING.is_set():
         _ENDING.set()
-        _quiet_exit()
+        try:
+            _quiet_exit()
+        except Exception:  # noqa: BLE001 - landing mid-import, say: the interrupt itself must still happen
+            pass
     raise KeyboardInterrupt
 
 
@@ -269,9 +274,8 @@ def _unraisable(unraisable) -> None:
 
 
 def _quiet_exit() -> None:
-    import logging
-    import warnings
-
+    # logging and warnings are imported at the top: an import here, in a signal handler that landed in the
+    # middle of another import of logging, would meet a half-initialised module.
     for name in ("asyncio", "concurrent.futures"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     warnings.simplefilter("ignore")
