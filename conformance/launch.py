@@ -11,13 +11,16 @@ stop reading (a blocked readline could not be interrupted).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import queue
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 from pathlib import Path
@@ -50,6 +53,7 @@ class PluginProcess:
         self.pipe_holders: list[str] = []  # processes killed because they kept the plugin's pipes open
         self.tmpdir: Path | None = None  # this launch's own TMPDIR: whatever the plugin starts inherits it
         self._stopped = False
+        self._stderr_lock = threading.Lock()
         self._stop_lock = threading.Lock()  # the thread that started it and a closing session may both stop it
 
     def __enter__(self) -> "PluginProcess":
@@ -94,7 +98,11 @@ class PluginProcess:
                     if key.data is None:  # woken: stop reading now
                         return
                     try:
-                        chunk = os.read(key.fd, READ_SIZE)
+                        with self._stderr_lock:  # a chunk is either still in the pipe or captured, for stderr_mark()
+                            chunk = os.read(key.fd, READ_SIZE)
+                            if chunk and key.data == self._on_stderr:
+                                self._on_stderr(chunk)
+                                continue
                     except BlockingIOError:
                         continue
                     if not chunk:
@@ -162,6 +170,21 @@ class PluginProcess:
             except Exception:  # noqa: BLE001 - it ended meanwhile
                 continue
         return described
+
+    def stderr_mark(self) -> int:
+        """Where the plugin's stderr stands now: the bytes read, plus those it wrote that still wait in the pipe
+        (a line written before this moment must not be counted after it, however late the reader gets to it)."""
+        with self._stderr_lock:
+            pending = 0
+            try:
+                pending = struct.unpack("i", fcntl.ioctl(self.process.stderr.fileno(), termios.FIONREAD,
+                                                         b"\0\0\0\0"))[0]
+            except (OSError, ValueError):
+                pass
+            return len(self._stderr) + pending
+
+    def stderr_since(self, mark: int) -> str:
+        return bytes(self._stderr[mark:]).decode("utf-8", "replace")
 
     @property
     def stderr_text(self) -> str:

@@ -172,10 +172,10 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
         seen.cleanup_error = _error_text(error)
     else:
         # Nothing is asked of the plugin now: any storage call it makes is its own background work.
-        mark, log_mark = len(host.storage.calls), len(host.plugin.stderr_text)
+        mark, log_mark = len(host.storage.calls), host.plugin.stderr_mark()
         time.sleep(QUIET_AFTER_CLEANUP_S)
         seen.storage_after_cleanup = host.storage.calls[mark:]
-        seen.log_after_cleanup = [line for line in host.plugin.stderr_text[log_mark:].splitlines() if line.strip()]
+        seen.log_after_cleanup = [line for line in host.plugin.stderr_since(log_mark).splitlines() if line.strip()]
     try:
         status = host.call("Health/Check", lambda: HealthStub(host.channel).Check(HealthCheckRequest(service="plugin")),
                            timeout=5)
