@@ -20,7 +20,12 @@ def run() -> int:
     signal.signal(signal.SIGTERM, _while_loading)
     from conformance.cli import main
 
-    return main()
+    code = main()
+    if code == 130:  # interrupted, everything stopped: end now, so a late second Ctrl-C cannot meet the
+        sys.stdout.flush()  # interpreter's finalisation (handlers reset to the default: death by signal)
+        sys.stderr.flush()
+        os._exit(130)
+    return code
 
 
 if __name__ == "__main__":

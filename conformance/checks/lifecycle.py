@@ -46,12 +46,20 @@ def wake_request(session: CertifySession) -> tuple[str, str, dict | None]:
     return "GET", f"{mount.path}/", {"help": "1"}
 
 
+WAKE_BOUND_S = 3.0
+
+
 def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
     """Do action; wait (bounded) for the plugin's processes to end; read how the server saw them end."""
     server = session.server
     method, path, params = wake_request(session)
-    before = session.api(method, path, params=params).status_code  # wakes the plugin: a stopped one shows nothing
-    pids = session.plugin_pids()
+    waking = time.monotonic()
+    while True:  # wakes the plugin: a stopped one shows nothing; after a crash the first request may only fail
+        before = session.api(method, path, params=params).status_code
+        pids = session.plugin_pids()
+        if pids or time.monotonic() - waking > WAKE_BOUND_S:
+            break
+        time.sleep(0.1)
     expect(bool(pids), f"a running plugin process before {label}", "none")
     mark = len(server.log_text())
     started = time.monotonic()
