@@ -90,12 +90,12 @@ def _time_unmount(session: CertifySession, mount, pids: list[int]) -> None:
 
 def measure_wire_metrics(session: CertifySession) -> None:
     """Figures from the wire host's own run: RPC round trips, the plugin's memory, its exit."""
-    database = session.__dict__.get("database_wire_run")
+    database = session.memo.peek("database_wire_run")
     if database is not None:
         _fill_latency(session, [step.ms for step in database.steps.values() if step.ok])
         if database.shutdown is not None and database.shutdown.seconds_to_exit is not None:
             _fill(session, "shutdown_ms", round(database.shutdown.seconds_to_exit * 1000, 2))
-    seen = session.__dict__.get("wire_run")  # only if the checks made one
+    seen = session.memo.peek("wire_run")  # only if the checks made one
     if seen is None:
         return
     _fill_latency(session, seen.request_ms)

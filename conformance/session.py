@@ -10,7 +10,6 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from conformance.handshake import HandshakeLine, probe_address
 from conformance.hostcert import HostCertificate, generate_host_certificate
 from conformance.launch import PluginProcess
 from conformance.lease_ledger import LeaseLedger
+from conformance.once import Memo, observation
 from conformance.process_tracker import ProcessTracker
 from conformance.plugin_binary import PluginBinary
 from conformance.plugin_env import server_environment
@@ -95,6 +95,8 @@ class CertifySession:
     # wire_mounted_event is set, long before the run ends (checks of those need not wait for the rest).
     wire_partial: Any = None
     wire_mounted_event: threading.Event = field(default_factory=threading.Event)
+    # Every observation of the run, each made once whichever thread asks first (see conformance/once.py).
+    memo: Memo = field(default_factory=Memo)
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -151,7 +153,7 @@ class CertifySession:
             pass  # a cancelled RPC (the run is ending and closed the host under it) is no news either
 
     # -- direct launches ---------------------------------------------------
-    @cached_property
+    @observation
     def host_certificate(self) -> HostCertificate:
         return generate_host_certificate()
 
@@ -210,7 +212,7 @@ class CertifySession:
         return {label: probe(label, handshake.network, handshake.address, client, self.workdir)
                 for label, client in clients.items()}
 
-    @cached_property
+    @observation
     def cookieless_launch(self) -> LaunchObservation:
         return self._observe("without the magic cookie", self._environment(with_cookie=False),
                              REFUSAL_TIMEOUT_S, probe=False)
@@ -225,7 +227,7 @@ class CertifySession:
                                  probe=False)
         return self.once("unsupported_versions_launch", observe)
 
-    @cached_property
+    @observation
     def wire_run(self) -> WireObservation:
         """The whole lifecycle played by the suite's own host, once."""
         with self.hold(WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir,
@@ -245,13 +247,13 @@ class CertifySession:
 
     def wire_mounted(self) -> WireObservation:
         """The wire run's observation as soon as its mount facts are in (the whole run if none is going)."""
-        if "wire_run" not in self.__dict__ and self.wire_partial is not None:
+        if not self.memo.made("wire_run") and self.wire_partial is not None:
             self.wire_mounted_event.wait(WIRE_MOUNT_BOUND_S)
             if self.wire_mounted_event.is_set():
                 return self.wire_partial
         return self.wire_run
 
-    @cached_property
+    @observation
     def database_wire_run(self) -> DatabaseObservation:
         """The dbplugin v5 lifecycle played by the suite's own host, once (database plugins)."""
         with self.hold(WireHost(self.binary.path, self._environment(with_cookie=True), self.workdir,
@@ -267,7 +269,7 @@ class CertifySession:
             self.multiplexing["reported"] = bool(observation.multiplexing)
         return observation
 
-    @cached_property
+    @observation
     def server_env_launch(self) -> LaunchObservation:
         observation = self._observe("with the server's environment", self._environment(with_cookie=True),
                                     self.handshake_timeout_s, probe=True)
@@ -308,19 +310,7 @@ class CertifySession:
 
     def once(self, key: str, observe):
         """An observation several checks share, made on first use; an exception is remembered and raised again."""
-        memo = self.__dict__.setdefault("_observed", {})
-        with _ONCE_GUARD:
-            lock = self.__dict__.setdefault("_once_locks", {}).setdefault(key, threading.Lock())
-        with lock:  # a background prefetch and a check may ask at the same time
-            if key not in memo:
-                try:
-                    memo[key] = (True, observe())
-                except Exception as error:  # noqa: BLE001 - re-raised to every check that asks
-                    memo[key] = (False, error)
-        ok, value = memo[key]
-        if not ok:
-            raise value
-        return value
+        return self.memo.once(key, observe)
 
     def api(self, method: str, path: str, token: str | None | bool = True, **kwargs):
         """A request to the server on behalf of a check, counted; token True: root, None: no token at all."""

@@ -220,3 +220,22 @@ def interrupted_runs(runtime: str, tmp_path: Path, private_tmpdir, runs: int = I
         assert processes_under(private_tmp) == [], f"attempt {attempt} ({[s.name for s in signals]}): a process survived"
         assert list(private_tmp.iterdir()) == [], f"attempt {attempt}: files survived: {list(private_tmp.iterdir())}"
         yield InterruptedRun(cli.pid, signals, seconds)
+
+
+TIERS = ("unit", "server", "docker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """One tier per test: tests/unit/ is the unit tier; any other test is `server` unless it says `docker`."""
+    unit_dir = Path(__file__).resolve().parent / "unit"
+    for item in items:
+        in_unit_dir = unit_dir in Path(str(item.fspath)).resolve().parents
+        marked = {mark.name for mark in item.iter_markers() if mark.name in TIERS}
+        if in_unit_dir:
+            if marked - {"unit"}:
+                raise pytest.UsageError(f"{item.nodeid}: a test under tests/unit/ cannot be {sorted(marked)}")
+            item.add_marker(pytest.mark.unit)
+        elif "unit" in marked:
+            raise pytest.UsageError(f"{item.nodeid}: a unit test belongs under tests/unit/")
+        elif not marked:
+            item.add_marker(pytest.mark.server)

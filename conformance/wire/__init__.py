@@ -1,7 +1,8 @@
-"""The plugin wire protocol as Python modules, generated from proto/.
+"""The plugin wire protocol as Python modules, generated from proto/ at build time.
 
-Importing this package generates the modules on first use (or after a .proto
-changed), so a fresh checkout works whether or not generated files exist.
+`pip install .` (or `-e .`) runs protoc through setup.py; after a .proto changed,
+`python -m conformance.wire.generate` regenerates them by hand. Importing this
+package never writes anything.
 
 Why two gRPC stacks: grpcio (BoringSSL) cannot complete a TLS handshake with
 ECDSA P-521 certificates, which is what every real host and every go-plugin
@@ -13,8 +14,8 @@ module (the _grpc modules); the grpcio stubs (_pb2_grpc) serve benchmarks and
 plaintext use.
 """
 
-from conformance.wire.generate import ensure_generated
+from pathlib import Path
 
-_extra_dir = ensure_generated()
-if _extra_dir is not None:  # package dir not writable: generated into a cache dir
-    __path__.append(str(_extra_dir))  # noqa: F821 - __path__ is set for packages
+if not (Path(__file__).parent / "_generated_from").exists():  # a checkout that was never installed
+    raise ImportError("conformance.wire: the protocol modules were not generated; install the package "
+                      "(pip install -e .) or run: python -m conformance.wire.generate")

@@ -9,7 +9,8 @@ plugins, because grpcio's BoringSSL refuses the P-521 certificates of AutoMTLS
 (see conformance/wire/__init__.py).
 
 This module must import nothing from the conformance package: setup.py runs it
-by path to put generated code into wheels.
+by path at build time (into a wheel's build dir, or next to the sources for an
+editable install); `python -m conformance.wire.generate [DIR]` runs it by hand.
 """
 
 from __future__ import annotations
@@ -88,19 +89,6 @@ def generate_into(package_dir: Path, proto_root: Path = SOURCE_PROTO_ROOT) -> No
                 shutil.copyfile(produced, target.with_suffix(".tmp"))
                 os.replace(target.with_suffix(".tmp"), target)
         stamp.write_text(digest + "\n")
-
-
-def ensure_generated() -> Path | None:
-    """Make the generated modules importable; return an extra search dir if one was needed."""
-    if not SOURCE_PROTO_ROOT.is_dir():
-        return None  # installed from a wheel: generated at build time
-    if os.access(WIRE_DIR, os.W_OK):
-        generate_into(WIRE_DIR)
-        return None
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    target = cache / "vault-plugin-conformance" / f"wire-{sources_digest(SOURCE_PROTO_ROOT)[:16]}"
-    generate_into(target)
-    return target
 
 
 if __name__ == "__main__":
