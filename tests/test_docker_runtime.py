@@ -6,8 +6,8 @@ import subprocess
 import docker
 import pytest
 
-from conformance.servers.docker import LABEL_OWNER, LABEL_RUN, server_image
-from conformance.servers.locate import locate_server
+from conformance.runtime.servers.docker import LABEL_OWNER, LABEL_RUN, server_image
+from conformance.runtime.servers.locate import locate_server
 
 from conftest import MANIFESTS, assert_nothing_left, interrupted_runs
 

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
-from conformance.lease_ledger import leases_under
-from conformance.plugin_binary import PluginBinary
-from conformance.registration import another_mount, disable_mount, register_and_mount
-from conformance.servers.locate import locate_server
-from conformance.servers.process import ServerProcess
+from conformance.observations.lease_ledger import leases_under
+from conformance.runtime.plugin_binary import PluginBinary
+from conformance.runtime.registration import another_mount, disable_mount, register_and_mount
+from conformance.runtime.servers.locate import locate_server
+from conformance.runtime.servers.process import ServerProcess
 
 from conftest import built
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from conformance.catalog import check
 from conformance.checks.discovered import openapi_discovery
-from conformance.discovery import PROBE_NAME
+from conformance.observations.discovery import PROBE_NAME
 from conformance.manifest import WRITE_OPERATIONS
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import HTTP_METHOD, mount_max_lease_ttl, server_words
-from conformance.session import CertifySession
+from conformance.runtime.registration import HTTP_METHOD, mount_max_lease_ttl, server_words
+from conformance.observations.session import CertifySession
 
 CAPPED_WORDS = ("capped", "exceeded the effective max_ttl")
 

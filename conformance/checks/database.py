@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.catalog import check
-from conformance.database_probe import DatabaseProbe
+from conformance.observations.database_probe import DatabaseProbe
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import RegistrationFailed, response_data, server_words
-from conformance.session import CertifySession
+from conformance.runtime.registration import RegistrationFailed, response_data, server_words
+from conformance.observations.session import CertifySession
 from conformance.wirehost.database_scenario import INITIALIZE_BOUND_S, ROLE_NAME
 
 SECRET_CONNECTION_KEYS = ("password",)  # the engine never shows these back in connection_details

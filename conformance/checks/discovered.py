@@ -8,10 +8,10 @@ from collections import Counter
 from typing import Any
 
 from conformance.catalog import check
-from conformance.discovery import Discovery, DerivedRequest, derive, discover, undeclared
+from conformance.observations.discovery import Discovery, DerivedRequest, derive, discover, undeclared
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import HTTP_METHOD, request_body, server_words
-from conformance.session import CertifySession
+from conformance.runtime.registration import HTTP_METHOD, request_body, server_words
+from conformance.observations.session import CertifySession
 
 # What a server says when the plugin behind a request crashed or its connection broke, not a handler's error.
 TRANSPORT_WORDS = re.compile(r"rpc error|transport is closing|connection refused|error reading from server|"

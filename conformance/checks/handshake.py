@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from conformance.catalog import check
-from conformance.handshake import certificate_facts, certificate_valid_now, decode_certificate_field
+from conformance.runtime.handshake import certificate_facts, certificate_valid_now, decode_certificate_field
 from conformance.outcomes import Evidence, expect
-from conformance.plugin_env import PLUGIN_MAX_PORT, PLUGIN_MIN_PORT
-from conformance.session import CertifySession
+from conformance.runtime.plugin_env import PLUGIN_MAX_PORT, PLUGIN_MIN_PORT
+from conformance.observations.session import CertifySession
 
 REFUSAL_MESSAGE = "This binary is a plugin"
 

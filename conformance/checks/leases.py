@@ -7,13 +7,13 @@ import time
 from typing import Any
 
 from conformance.catalog import check
-from conformance.lease_ledger import leases_under
+from conformance.observations.lease_ledger import leases_under
 from conformance.outcomes import CheckFailed, Evidence, Skip, expect
-from conformance.registration import (
+from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, mount_max_lease_ttl, request_body, response_data,
     server_words,
 )
-from conformance.session import CertifySession
+from conformance.observations.session import CertifySession
 
 RENEW_INCREMENT_S = 30
 CLOCK_SLACK_S = 2  # the server counts whole seconds; a renewal a second later may round either way

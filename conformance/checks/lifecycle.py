@@ -19,13 +19,13 @@ from conformance.catalog import check
 from conformance.checks.semantics import mismatches, read_back_state
 from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.process_tracker import EXITED, FORCED
-from conformance.registration import (
+from conformance.observations.process_tracker import EXITED, FORCED
+from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, catalog_body, disable_mount, install_binary, reenable_mount, register_and_mount,
     request_body, response_data, server_words,
 )
-from conformance.servers.base import live
-from conformance.session import CertifySession
+from conformance.runtime.servers.base import live
+from conformance.observations.session import CertifySession
 
 EXIT_BOUND_S = 10.0
 SERVER_STOP_BOUND_S = 15.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conformance.catalog import check
 from conformance.outcomes import Evidence, expect
-from conformance.registration import RegistrationFailed, server_words
-from conformance.session import CertifySession
+from conformance.runtime.registration import RegistrationFailed, server_words
+from conformance.observations.session import CertifySession
 
 UNKNOWN_PATH = "vpc-no-such-path/deeper"
 

@@ -11,13 +11,13 @@ import psutil
 
 from conformance.catalog import check
 from conformance.checks.discovered import openapi_discovery
-from conformance.discovery import PROBE_NAME, derive
+from conformance.observations.discovery import PROBE_NAME, derive
 from conformance.manifest import READ_OPERATIONS, WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.registration import (
+from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, request_body, response_data, server_words,
 )
-from conformance.session import CertifySession
+from conformance.observations.session import CertifySession
 
 CONCURRENT_REQUESTS = 50
 LIST_PROBE = "vpc-list-probe"

@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from conformance.catalog import check
 from conformance.checks.wire import wire_seen
-from conformance.handshake import certificate_facts, decode_certificate_field
+from conformance.runtime.handshake import certificate_facts, decode_certificate_field
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.session import CertifySession
+from conformance.observations.session import CertifySession
 
 
 def _probe(session: CertifySession, evidence: Evidence, label: str):

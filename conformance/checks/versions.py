@@ -10,11 +10,11 @@ from conformance.checks.lifecycle import wake_request
 from conformance.checks.wire import wire_seen
 from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.plugin_binary import PluginBinary
-from conformance.registration import (
+from conformance.runtime.plugin_binary import PluginBinary
+from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, response_data, server_words,
 )
-from conformance.session import CertifySession
+from conformance.observations.session import CertifySession
 
 # hashicorp/go-version's semver pattern, as the catalog applies it (an optional leading v).
 SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")

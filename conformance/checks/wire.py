@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.catalog import check
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.session import CertifySession
+from conformance.observations.session import CertifySession
 from conformance.wirehost.scenario import QUIET_AFTER_CLEANUP_S, UNKNOWN_OPERATION
 
 DECLARED_TYPE = {"secret": 1, "auth": 2}

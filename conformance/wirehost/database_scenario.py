@@ -21,7 +21,7 @@ from typing import Any
 from google.protobuf import struct_pb2, timestamp_pb2
 from grpclib import GRPCError
 
-from conformance.database_probe import DatabaseProbe
+from conformance.observations.database_probe import DatabaseProbe
 from conformance.wire import database_grpc, database_pb2
 from conformance.wirehost.host import HostError, ShutdownResult, WireHost
 

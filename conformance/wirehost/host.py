@@ -29,10 +29,10 @@ from grpclib.client import Channel
 from grpclib.config import Configuration
 from grpclib.server import Server
 
-from conformance import strays
-from conformance.handshake import HandshakeLine, decode_certificate_field
-from conformance.hostcert import HostCertificate
-from conformance.launch import PluginProcess
+from conformance.runtime import strays
+from conformance.runtime.handshake import HandshakeLine, decode_certificate_field
+from conformance.runtime.hostcert import HostCertificate
+from conformance.runtime.launch import PluginProcess
 from conformance.wire import (
     backend_grpc, backend_pb2, grpc_broker_grpc, grpc_broker_pb2, grpc_controller_grpc, grpc_controller_pb2,
     grpc_stdio_grpc, multiplexing_grpc, multiplexing_pb2, version_grpc, version_pb2,

@@ -11,7 +11,7 @@ import ssl
 import tempfile
 from pathlib import Path
 
-from conformance.hostcert import HostCertificate
+from conformance.runtime.hostcert import HostCertificate
 
 
 def _load_host_certificate(context: ssl.SSLContext, host: HostCertificate, workdir: Path) -> None:

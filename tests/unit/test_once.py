@@ -2,7 +2,7 @@
 
 Up to 3.11, functools.cached_property held a lock that serialised concurrent first reads; 3.12 dropped it,
 and the session's wire run, computed in a prefetch thread while a check asked for it too, launched the
-plugin twice. These tests fail on 3.12 and 3.13 with cached_property and pass with conformance.once.
+plugin twice. These tests fail on 3.12 and 3.13 with cached_property and pass with conformance.observations.once.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.once import Memo, observation
-from conformance.plugin_binary import PluginBinary
-from conformance.session import CertifySession, LaunchObservation
+from conformance.observations.once import Memo, observation
+from conformance.runtime.plugin_binary import PluginBinary
+from conformance.observations.session import CertifySession, LaunchObservation
 
 THREADS = 8
 
@@ -118,7 +118,7 @@ def test_a_session_launch_is_made_once_when_threads_ask_at_once(monkeypatch, nam
 
 def test_the_wire_run_is_played_once_when_a_prefetch_and_a_check_ask_at_once(monkeypatch):
     """The race of issue 17: the prefetch thread and the main thread both asked for session.wire_run."""
-    import conformance.session as session_module
+    import conformance.observations.session as session_module
 
     played = []
 

@@ -7,11 +7,11 @@ import time
 import requests
 
 from conformance.catalog import BY_ID, REQUIREMENTS, Needs, Requirement, load_checks
-from conformance.deadline import Deadline, DeadlinePassed
+from conformance.runtime.deadline import Deadline, DeadlinePassed
 from conformance.outcomes import CheckFailed, Evidence, Outcome, Skip
 from conformance.report.model import Result
-from conformance.selection import Selection
-from conformance.session import CertifySession
+from conformance.certify.selection import Selection
+from conformance.observations.session import CertifySession
 
 SERVER_RUNTIMES = ("process", "docker")
 

@@ -16,9 +16,9 @@ import time
 import psutil
 import requests
 
-from conformance.deadline import DeadlinePassed
-from conformance.servers.base import live
-from conformance.session import CertifySession
+from conformance.runtime.deadline import DeadlinePassed
+from conformance.runtime.servers.base import live
+from conformance.observations.session import CertifySession
 
 SAMPLES = 30
 SAMPLE_BOUND_S = 10.0  # a round trip slower than this ends the sampling: no figure beats a run held for minutes

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.plugin_binary import PluginBinary
-from conformance.servers.base import DevServer
+from conformance.runtime.plugin_binary import PluginBinary
+from conformance.runtime.servers.base import RealServer
 
 
 # The HTTP verb a server maps to each logical operation (LIST is Vault's own verb).
@@ -113,7 +113,7 @@ class MountPlan:
         return body
 
 
-def _caller(server: DevServer, evidence: dict[str, Any], timings: dict[str, float] | None = None):
+def _caller(server: RealServer, evidence: dict[str, Any], timings: dict[str, float] | None = None):
     """One registration step: the request, its time and status in the evidence, RegistrationFailed if refused."""
     def call(step: str, method: str, path: str, ok: tuple[int, ...] = (200, 204), **kwargs):
         started = time.monotonic()
@@ -149,7 +149,7 @@ def install_binary(source: Path, target: Path) -> None:
 
 
 def register_and_mount(
-    server: DevServer, binary: PluginBinary, plugin_type: str, name: str,
+    server: RealServer, binary: PluginBinary, plugin_type: str, name: str,
     version: str | None = None, mount_path: str | None = None, plan: MountPlan = MountPlan(),
     connection: dict[str, Any] | None = None,
 ) -> Mount:
@@ -205,7 +205,7 @@ def register_and_mount(
     )
 
 
-def enable_mount(server: DevServer, plugin_type: str, name: str, pinned: str | None, path: str,
+def enable_mount(server: RealServer, plugin_type: str, name: str, pinned: str | None, path: str,
                  plan: MountPlan, call) -> tuple[str, dict[str, Any]]:
     """Enable an already registered plugin at path; returns its API path and its mount table entry."""
     if plugin_type == "auth":
@@ -218,7 +218,7 @@ def enable_mount(server: DevServer, plugin_type: str, name: str, pinned: str | N
     return api_path, entries.get(f"{path}/", {})
 
 
-def enable_database_connection(server: DevServer, name: str, pinned: str | None, path: str, plan: MountPlan,
+def enable_database_connection(server: RealServer, name: str, pinned: str | None, path: str, plan: MountPlan,
                                connection: dict[str, Any], call) -> tuple[str, dict[str, Any]]:
     """A database secrets engine at path, with one connection (config/<name>) that runs the plugin, verified."""
     body: dict[str, Any] = {"type": "database"}
@@ -236,7 +236,7 @@ def enable_database_connection(server: DevServer, name: str, pinned: str | None,
     return path, table.get("data", table).get(f"{path}/", {})
 
 
-def another_mount(server: DevServer, mount: Mount, suffix: str) -> Mount:
+def another_mount(server: RealServer, mount: Mount, suffix: str) -> Mount:
     """A second mount of the same registered plugin (same catalog entry, same plan) at <path>-<suffix>."""
     path = f"{mount.key}-{suffix}"
     api_path, entry = enable_mount(server, mount.plugin_type, mount.name, mount.version, path, mount.plan,
@@ -245,11 +245,11 @@ def another_mount(server: DevServer, mount: Mount, suffix: str) -> Mount:
                  version=mount.version, catalog_entry=mount.catalog_entry, mount_entry=entry, plan=mount.plan)
 
 
-def disable_mount(server: DevServer, mount: Mount) -> int:
+def disable_mount(server: RealServer, mount: Mount) -> int:
     return server.request("DELETE", f"{mount.table}/{mount.key}").status_code
 
 
-def reenable_mount(server: DevServer, mount: Mount) -> None:
+def reenable_mount(server: RealServer, mount: Mount) -> None:
     """Enable a disabled mount again where it was (best effort: what runs next reports what it finds)."""
     try:
         enable_mount(server, mount.plugin_type, mount.name, mount.version, mount.key, mount.plan, _caller(server, {}))
@@ -257,7 +257,7 @@ def reenable_mount(server: DevServer, mount: Mount) -> None:
         pass
 
 
-def mount_max_lease_ttl(server: DevServer, mount: Mount) -> int | None:
+def mount_max_lease_ttl(server: RealServer, mount: Mount) -> int | None:
     """The mount's max_lease_ttl in seconds (None when its tuning cannot be read)."""
     tune = server.request("GET", f"{mount.table}/{mount.key}/tune")
     if tune.status_code != 200:

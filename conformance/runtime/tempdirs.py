@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conformance import strays
+from conformance.runtime import strays
 
 # Room left for what goes inside: go-plugin's "plugin" + 10 digits, a nested dir, a separator.
 MAX_BASE_LENGTH = 70

@@ -28,11 +28,11 @@ import psutil
 import requests
 from hvac.adapters import RawAdapter
 
-from conformance.deadline import Deadline, DeadlinePassed
+from conformance.runtime.deadline import Deadline, DeadlinePassed
 from conformance.errors import InfrastructureError
-from conformance.processes import interrupts_held
-from conformance.servers.locate import ServerBinary
-from conformance.tempdirs import short_tempdir
+from conformance.runtime.processes import interrupts_held
+from conformance.runtime.servers.locate import ServerBinary
+from conformance.runtime.tempdirs import short_tempdir
 
 HEALTH_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -63,7 +63,10 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-class DevServer:
+class RealServer:
+    """One real OpenBao or Vault server on a loopback port: a dev server (in memory) or, with persistent=True,
+    a raft-backed server that is initialised, unsealed and can be stopped and started again with its data."""
+
     runtime = "none"
 
     def __init__(self, binary: ServerBinary, port: int | None = None, persistent: bool = False):
@@ -125,7 +128,7 @@ class DevServer:
             "-log-level=debug",
         ]
 
-    def __enter__(self) -> "DevServer":
+    def __enter__(self) -> "RealServer":
         self.start()
         return self
 
@@ -264,7 +267,7 @@ class DevServer:
                                      "passed while the server was answering") from timeout
             raise
 
-    def sibling(self, persistent: bool = False) -> "DevServer":
+    def sibling(self, persistent: bool = False) -> "RealServer":
         """Another server like this one (same runtime, binary and image), not started, on its own port."""
         return type(self)(self.binary, persistent=persistent)
 

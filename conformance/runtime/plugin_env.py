@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.strays import OWNER_VARIABLE, owner_tag
+from conformance.runtime.strays import OWNER_VARIABLE, owner_tag
 
 BACKEND_COOKIE_KEY = "VAULT_BACKEND_PLUGIN"
 BACKEND_COOKIE_VALUE = "6669da05-b1c8-4f49-97d9-c8e5bed98e20"
@@ -34,7 +34,7 @@ def cookie_for(plugin_type: str) -> Cookie:
 
 def base_environment(workdir: Path) -> dict[str, str]:
     """A small, clean process environment: sockets and temp files land in workdir; the owner tag lets
-    `vault-conformance cleanup` find what a killed run left (conformance/strays.py)."""
+    `vault-conformance cleanup` find what a killed run left (conformance/runtime/strays.py)."""
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(workdir),

@@ -144,7 +144,7 @@ def _read_report(raw: str) -> dict:
 def _list_plan(args, manifests: list[str]) -> int:
     import tomllib
 
-    from conformance.selection import plan_lines, select
+    from conformance.certify.selection import plan_lines, select
 
     plugin_type = args.plugin_type
     if manifests and plugin_type is None:  # only the type: a dry run computes no values and starts nothing
@@ -162,7 +162,7 @@ def _list_plan(args, manifests: list[str]) -> int:
 
 
 def _certify_many(manifests: list[str], options) -> int:
-    from conformance.many import certify_many
+    from conformance.cli.many import certify_many
 
     code, root, results = certify_many(manifests, options)
     for result in results:
@@ -215,9 +215,9 @@ def cmd_compare(args) -> int:
 def cmd_cleanup(args) -> int:
     """What a run killed before its clean-up (kill -9) left: its containers, its processes (a server and
     its plugins run in sessions of their own, so they outlive the run), its temp dirs."""
-    from conformance import strays
-    from conformance.servers.docker import daemon_answers, docker_client, remove_run_containers
-    from conformance.tempdirs import remove_orphaned_tempdirs
+    from conformance.runtime import strays
+    from conformance.runtime.servers.docker import daemon_answers, docker_client, remove_run_containers
+    from conformance.runtime.tempdirs import remove_orphaned_tempdirs
 
     ended = strays.kill(strays.orphaned())
     print(f"ended {len(ended)} process(es) left by earlier runs" + (f": {', '.join(ended[:5])}" if ended else ""))
@@ -234,7 +234,7 @@ def cmd_cleanup(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from conformance.docs import write_requirement_pages
+    from conformance.cli.docs import write_requirement_pages
 
     written = write_requirement_pages(Path(args.out), Path(args.readme) if args.readme else None)
     print(f"wrote {len(written)} files: {args.out}/*.md" + (f" and the table in {args.readme}" if args.readme else ""))

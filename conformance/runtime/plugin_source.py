@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.errors import UsageError
-from conformance.servers.locate import cache_dir
+from conformance.runtime.servers.locate import cache_dir
 
 GO_INSTALL_TIMEOUT_S = 900.0  # a cold module download and build of a large plugin takes minutes
 

@@ -13,13 +13,13 @@ import subprocess
 
 import psutil
 
-from conformance import strays
-from conformance.plugin_env import base_environment
-from conformance.processes import signal_group, spawned
-from conformance.servers.base import STOP_TIMEOUT_S, DevServer, live
+from conformance.runtime import strays
+from conformance.runtime.plugin_env import base_environment
+from conformance.runtime.processes import signal_group, spawned
+from conformance.runtime.servers.base import STOP_TIMEOUT_S, RealServer, live
 
 
-class ServerProcess(DevServer):
+class ServerProcess(RealServer):
     runtime = "process"
 
     def __init__(self, *args, **kwargs):

@@ -23,10 +23,10 @@ import docker.errors
 import psutil
 
 from conformance.errors import InfrastructureError, UsageError
-from conformance.plugin_binary import elf_is_static
-from conformance.processes import interrupts_held
-from conformance.servers.base import STOP_TIMEOUT_S, DevServer, live
-from conformance.servers.locate import ServerBinary, cache_dir
+from conformance.runtime.plugin_binary import elf_is_static
+from conformance.runtime.processes import interrupts_held
+from conformance.runtime.servers.base import STOP_TIMEOUT_S, RealServer, live
+from conformance.runtime.servers.locate import ServerBinary, cache_dir
 
 LABEL_RUN = "vault-plugin-conformance.run"
 LABEL_OWNER = "vault-plugin-conformance.owner-pid"  # the certify process; cleanup spares live owners
@@ -91,7 +91,7 @@ def server_image(client: docker.DockerClient, binary: ServerBinary, image: str |
     return tag
 
 
-class DockerServer(DevServer):
+class DockerServer(RealServer):
     runtime = "docker"
 
     def __init__(self, binary: ServerBinary, port: int | None = None, image: str | None = None,

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.handshake import HandshakeLine, probe_address
-from conformance.hostcert import HostCertificate, generate_host_certificate
-from conformance.launch import PluginProcess
-from conformance.lease_ledger import LeaseLedger
-from conformance.once import Memo, observation
-from conformance.process_tracker import ProcessTracker
-from conformance.plugin_binary import PluginBinary
-from conformance.plugin_env import server_environment
-from conformance.registration import HTTP_METHOD, Mount, MountPlan, RegistrationFailed, register_and_mount, server_words
-from conformance.servers.base import DevServer
-from conformance.tempdirs import short_tempdir
-from conformance.tlsprobe import TlsProbe, probe
+from conformance.runtime.handshake import HandshakeLine, probe_address
+from conformance.runtime.hostcert import HostCertificate, generate_host_certificate
+from conformance.runtime.launch import PluginProcess
+from conformance.observations.lease_ledger import LeaseLedger
+from conformance.observations.once import Memo, observation
+from conformance.observations.process_tracker import ProcessTracker
+from conformance.runtime.plugin_binary import PluginBinary
+from conformance.runtime.plugin_env import server_environment
+from conformance.runtime.registration import HTTP_METHOD, Mount, MountPlan, RegistrationFailed, register_and_mount, server_words
+from conformance.runtime.servers.base import RealServer
+from conformance.runtime.tempdirs import short_tempdir
+from conformance.runtime.tlsprobe import TlsProbe, probe
 from conformance.wirehost.host import WireHost
 from conformance.wirehost.database_scenario import DatabaseObservation, play_database
 from conformance.wirehost.scenario import WireObservation, play
@@ -73,7 +73,7 @@ class CertifySession:
     database: Any = None  # manifest [database]: how to reach and look at the database (database plugins)
     upgrade: tuple | None = None  # manifest [upgrade]: (binary path, version)
     plan: MountPlan = field(default_factory=MountPlan)
-    server: DevServer | None = None
+    server: RealServer | None = None
     server_kind: str = "openbao"
     server_version: str = "2.7.2"
     handshake_timeout_s: float = HANDSHAKE_TIMEOUT_S
@@ -95,7 +95,7 @@ class CertifySession:
     # wire_mounted_event is set, long before the run ends (checks of those need not wait for the rest).
     wire_partial: Any = None
     wire_mounted_event: threading.Event = field(default_factory=threading.Event)
-    # Every observation of the run, each made once whichever thread asks first (see conformance/once.py).
+    # Every observation of the run, each made once whichever thread asks first (see conformance/observations/once.py).
     memo: Memo = field(default_factory=Memo)
 
     # -- lifecycle ---------------------------------------------------------

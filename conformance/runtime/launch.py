@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from conformance import strays
-from conformance.processes import interrupts_held, signal_group, spawned
+from conformance.runtime import strays
+from conformance.runtime.processes import interrupts_held, signal_group, spawned
 
 MAX_CAPTURE = 256 * 1024  # per stream: what evidence keeps; the rest is drained and dropped
 MAX_LINE = 64 * 1024  # a longer stdout "line" is cut there (a handshake line is ~1 KiB)

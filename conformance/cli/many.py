@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.errors import UsageError
-from conformance.processes import interrupts_held
+from conformance.runtime.processes import interrupts_held
 
 OVERRUN_S = 600.0  # past its --deadline, a worker finishes the check it is in and writes its reports
 INTERRUPT_GRACE_S = 60.0  # a worker passed Ctrl-C cleans up within this

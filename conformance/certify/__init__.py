@@ -12,23 +12,23 @@ from pathlib import Path
 from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS, Needs
 from conformance.errors import UsageError
 from conformance.manifest import Manifest, load_manifest
-from conformance.metrics import measure_server_metrics, measure_wire_metrics
+from conformance.observations.metrics import measure_server_metrics, measure_wire_metrics
 from conformance.outcomes import Outcome
-from conformance.plugin_binary import PluginBinary, elf_is_static
-from conformance.plugin_source import obtain
-from conformance.progress import AreaProgress
-from conformance.registration import MountPlan
+from conformance.runtime.plugin_binary import PluginBinary, elf_is_static
+from conformance.runtime.plugin_source import obtain
+from conformance.cli.progress import AreaProgress
+from conformance.runtime.registration import MountPlan
 from conformance.report.writers import write_log, write_reports
 from conformance.report.model import SCHEMA, Report
 from conformance.report.redact import Redactor
-from conformance.deadline import Deadline
-from conformance.runner import needs_server, run_requirements
-from conformance.selection import select
-from conformance.servers.base import DevServer
-from conformance.servers.docker import DockerServer, daemon_answers
-from conformance.servers.locate import ServerBinary, locate_server
-from conformance.servers.process import ServerProcess
-from conformance.session import CertifySession
+from conformance.runtime.deadline import Deadline
+from conformance.certify.runner import needs_server, run_requirements
+from conformance.certify.selection import select
+from conformance.runtime.servers.base import RealServer
+from conformance.runtime.servers.docker import DockerServer, daemon_answers
+from conformance.runtime.servers.locate import ServerBinary, locate_server
+from conformance.runtime.servers.process import ServerProcess
+from conformance.observations.session import CertifySession
 
 IMPLEMENTED_RUNTIMES = ("process", "docker", "wire")
 
@@ -97,7 +97,7 @@ def _server_binary(options: CertifyOptions) -> ServerBinary:
     return locate_server(options.server, options.server_binary, options.server_version)
 
 
-def _start_server(runtime: str, binary: ServerBinary, options: CertifyOptions) -> DevServer:
+def _start_server(runtime: str, binary: ServerBinary, options: CertifyOptions) -> RealServer:
     if runtime == "docker":
         return DockerServer(binary, port=options.server_port, image=options.server_image)
     return ServerProcess(binary, port=options.server_port)
@@ -130,7 +130,7 @@ def _prepare_report_dir(raw: str | None, name: str) -> Path:
     return path
 
 
-def _server_block(runtime: str, binary: ServerBinary | None, server: DevServer | None) -> dict:
+def _server_block(runtime: str, binary: ServerBinary | None, server: RealServer | None) -> dict:
     block = {"kind": binary.kind if binary else "none",
              "version": (server.version if server else None) or (binary.version if binary else None) or None,
              "runtime": runtime}
@@ -251,7 +251,7 @@ def _prefetch(session: CertifySession, selection, runtime: str) -> None:
         observations.append(wire_observation)
     if any(r.id == "HS-010" for r in chosen):
         observations.append(unsupported_versions_observation)
-    # SHUT-007/PATH-023's persistent server: a server refuses to launch once its stop began (DevServer's lifecycle
+    # SHUT-007/PATH-023's persistent server: a server refuses to launch once its stop began (RealServer's lifecycle
     # lock), so a thread starting it while an interrupted run ends cannot leave a process or container behind.
     if runtime in ("process", "docker") and any(r.id in ("SHUT-007", "PATH-023") for r in chosen):
         observations.append(restarted_server_observation)

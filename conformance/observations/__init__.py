@@ -1,0 +1,1 @@
+"""What one certification observes and shares between checks: each observation made once, whichever thread asks first."""
