@@ -1,6 +1,9 @@
 """Repeatability: certify each reference plugin N times and require the same outcome for every requirement.
 
-    python bench/bench_repeat.py [--runs 20] [--runtime process] [--jobs 2]
+    python bench/bench_repeat.py [--runs 20] [--runtime process] [--jobs 2] [--plugins reference-secrets,...]
+
+Run it with another interpreter (e.g. .tox/py312/bin/python bench/bench_repeat.py) to repeat the
+certifications on that Python: the CLI runs under the same interpreter as this script.
 
 A check that needs timing must hold on a loaded 2-core machine, so the runs
 go --jobs at a time (the load is part of the test). Prints, per plugin, how
@@ -45,9 +48,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--runtime", default="process")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--plugins", default=",".join(REFERENCES), help="comma-separated reference names")
     args = parser.parse_args()
+    names = [n for n in args.plugins.split(",") if n]
+    unknown = sorted(set(names) - set(REFERENCES))
+    if unknown:
+        parser.error(f"unknown plugin(s) {unknown}; choose from {', '.join(REFERENCES)}")
     summary, flaky_any = {}, False
-    for name in REFERENCES:
+    for name in names:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             reports = list(pool.map(lambda _: one_run(name, args.runtime), range(args.runs)))
         verdicts = Counter(r["summary"]["verdict"] for r in reports)
@@ -66,7 +74,9 @@ def main() -> int:
         for rid in flaky:
             for message in sorted(messages[rid]):
                 print(f"    {rid}: {message}")
-    out = REPO / "bench" / "results" / "repeat.json"
+    version = f"py{sys.version_info.major}{sys.version_info.minor}"
+    print(f"Python {sys.version.split()[0]}, runtime {args.runtime}, {args.jobs} at a time")
+    out = REPO / "bench" / "results" / f"repeat-{version}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
     return 1 if flaky_any else 0

@@ -116,6 +116,18 @@ def certify_side_by_side(base: Path, expected_exit: dict[str, int]) -> dict[str,
     return {name: base / name for name in expected_exit}
 
 
+def service_absent(reason: str) -> None:
+    """A test whose external service (Redis, Docker, chromium) is absent skips with the reason, except in CI:
+    .ci/run sets VPC_REQUIRE_SERVICES=1 (scripts/setup-dev installed them), and there the absence fails it."""
+    if os.environ.get("VPC_REQUIRE_SERVICES") == "1" or os.environ.get("VPC_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"{reason} (VPC_REQUIRE_SERVICES=1: CI needs it)")
+    pytest.skip(f"{reason}: scripts/setup-dev installs it")
+
+
+def redis_server_missing() -> bool:
+    return shutil.which("redis-server") is None
+
+
 def built(name: str) -> Path:
     path = BIN / name
     if not path.exists():

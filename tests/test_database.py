@@ -1,11 +1,10 @@
 """Database plugins against a real Redis: the reference and hashicorp's redis plugin, in both server runtimes."""
 
-import os
 import sys
 
 import pytest
 
-from conftest import MANIFESTS, REPO, assert_nothing_left, built
+from conftest import MANIFESTS, REPO, assert_nothing_left, built, redis_server_missing, service_absent
 
 sys.path.insert(0, str(REPO / "plugins_under_test" / "tools"))
 from redis_db import disposable_redis  # noqa: E402
@@ -24,6 +23,8 @@ def docker_answers() -> bool:
 
 @pytest.fixture
 def redis_env(monkeypatch):
+    if redis_server_missing():
+        service_absent("redis-server is not installed (the database plugins are certified against a real Redis)")
     with disposable_redis() as env:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
@@ -34,9 +35,7 @@ def redis_env(monkeypatch):
 @pytest.mark.parametrize("plugin", ["reference-database", "vault-plugin-database-redis"])
 def test_database_plugin_certifies_against_real_redis(run_cli, tmp_path, redis_env, plugin, runtime):
     if runtime == "docker" and not docker_answers():
-        if os.environ.get("VPC_REQUIRE_DOCKER") == "1":
-            pytest.fail("no Docker daemon answers")
-        pytest.skip("no Docker daemon answers: start dockerd as .ci/run does")
+        service_absent("no Docker daemon answers")
     built(plugin)
     run = run_cli("certify", "--manifest", str(MANIFESTS / f"{plugin}.toml"), "--runtime", runtime,
                   "--report-dir", str(tmp_path / "report"))

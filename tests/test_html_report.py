@@ -20,7 +20,7 @@ from conformance.cli import build_parser
 from conformance.report.badge import badge_svg
 from conformance.report.html import html_report
 
-from conftest import certify_side_by_side
+from conftest import certify_side_by_side, service_absent
 
 pytestmark = pytest.mark.server
 
@@ -226,12 +226,11 @@ def chromium_paths() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if browser is None or driver is None:
-        pytest.skip("no chromium/chromedriver on PATH: apt-get install chromium chromium-driver "
-                    "(the headless browser check of report.html needs them)")
+        service_absent("no chromium/chromedriver on PATH (the headless browser check of report.html needs them)")
     try:
         import selenium  # noqa: F401
     except ImportError:
-        pytest.skip("selenium is not installed: pip install 'selenium>=4.20,<5' (drives the system chromium)")
+        service_absent("selenium is not installed (pip install -e '.[test]'; it drives the system chromium)")
     return browser, driver
 
 

@@ -9,7 +9,7 @@ import pytest
 from conformance.catalog import BY_ID, Level
 from conformance.manifest import load_manifest
 
-from conftest import MANIFESTS, REPO, assert_nothing_left, built
+from conftest import MANIFESTS, REPO, assert_nothing_left, built, redis_server_missing, service_absent
 
 sys.path.insert(0, str(REPO / "plugins_under_test" / "tools"))
 from redis_db import disposable_redis  # noqa: E402
@@ -27,6 +27,8 @@ def database_for(monkeypatch):
         if tomllib.loads(manifest_path.read_text()).get("plugin", {}).get("type") != "database":
             yield
             return
+        if redis_server_missing():
+            service_absent("redis-server is not installed (database plugins are certified against a real Redis)")
         with disposable_redis() as env:
             for key, value in env.items():
                 monkeypatch.setenv(key, value)
