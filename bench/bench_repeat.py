@@ -55,6 +55,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown plugin(s) {unknown}; choose from {', '.join(REFERENCES)}")
     summary, flaky_any = {}, False
+    print(f"Python {sys.version.split()[0]}, runtime {args.runtime}, {args.jobs} at a time", flush=True)
     for name in names:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             reports = list(pool.map(lambda _: one_run(name, args.runtime), range(args.runs)))
@@ -75,7 +76,6 @@ def main() -> int:
             for message in sorted(messages[rid]):
                 print(f"    {rid}: {message}")
     version = f"py{sys.version_info.major}{sys.version_info.minor}"
-    print(f"Python {sys.version.split()[0]}, runtime {args.runtime}, {args.jobs} at a time")
     out = REPO / "bench" / "results" / f"repeat-{version}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from conformance.report.badge import badge_svg
 from conformance.report.html import html_report
@@ -28,13 +28,22 @@ WRITERS = {
 
 
 def write_reports(report_dir: Path, document: dict[str, Any], redactor: Redactor,
-                  logs: dict[str, str] | None = None) -> dict[str, Any]:
-    """Write every report file and the given logs into report_dir; returns the redacted document."""
+                  logs: dict[str, str] | None = None,
+                  finish: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Write every report file and the given logs into report_dir; returns the redacted document.
+
+    report.json is written once, last, after redaction: `finish` may add to the document what is only known
+    once the other files are written (how long writing them took) before it is."""
     document = redactor.data(document)
     for name, render in WRITERS.items():
-        (report_dir / name).write_text(redactor.text(render(document)), encoding="utf-8")
+        if name != "report.json":
+            (report_dir / name).write_text(redactor.text(render(document)), encoding="utf-8")
     for name, text in (logs or {}).items():
         write_log(report_dir / name, text, redactor)
+    if finish is not None:
+        finish(document)
+        document = redactor.data(document)
+    (report_dir / "report.json").write_text(redactor.text(WRITERS["report.json"](document)), encoding="utf-8")
     return document
 
 
