@@ -263,7 +263,7 @@ def _prefetch(session: CertifySession, selection, runtime: str) -> None:
 
 
 def restarted_server_observation(session: CertifySession) -> None:
-    from conformance.checks.lifecycle import stop_and_restart
+    from conformance.observations.restarts import stop_and_restart
 
     stop_and_restart(session)
 

@@ -2,65 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from conformance.catalog import check
-from conformance.checks.discovered import openapi_discovery
 from conformance.observations.discovery import PROBE_NAME
 from conformance.manifest import WRITE_OPERATIONS
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.runtime.registration import HTTP_METHOD, mount_max_lease_ttl, server_words
+from conformance.runtime.registration import HTTP_METHOD, server_words
+from conformance.observations.logins import auth_facts, logged_in, login_mount_max_ttl, login_recipe
+from conformance.observations.openapi import openapi_discovery
 from conformance.observations.session import CertifySession
 
 CAPPED_WORDS = ("capped", "exceeded the effective max_ttl")
 
 
-def _login_recipe(session: CertifySession):
-    if session.login is None:
-        raise Skip("no [login] recipe in the manifest: nothing known that logs in")
-    return session.login
-
-
 def _renewable_recipe(session: CertifySession):
-    recipe = _login_recipe(session)
+    recipe = login_recipe(session)
     if not recipe.renewable:
         raise Skip("the manifest does not say logins are renewable (login.renewable)")
     return recipe
-
-
-def _mount_max_ttl(session: CertifySession) -> int:
-    max_ttl = mount_max_lease_ttl(session.server, session.mount)
-    expect(max_ttl is not None, "the mount's tuning to be readable", "it could not be read")
-    return max_ttl
-
-
-@contextlib.contextmanager
-def logged_in(session: CertifySession):
-    """The manifest's login, made without a token, with what the server says of the token it yields;
-    the token is revoked afterwards, so the scenario leaves no lease behind."""
-    recipe = _login_recipe(session)
-    mount = session.mount
-    response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.data)
-    expect(response.status_code == 200, f"POST {recipe.path} without a token to log in (HTTP 200)",
-           f"HTTP {response.status_code}: {server_words(response)}")
-    body = response.json()
-    auth = body.get("auth") or {}
-    token = auth.get("client_token")
-    expect(bool(token), f"POST {recipe.path} to answer with auth.client_token", f"fields {sorted(body)}")
-    try:
-        lookup = session.api("GET", "auth/token/lookup-self", token=token)
-        yield {"auth": auth, "warnings": body.get("warnings") or [], "lookup_status": lookup.status_code,
-               "token_data": (lookup.json().get("data") or {}) if lookup.status_code == 200 else {},
-               "lookup_words": server_words(lookup) if lookup.status_code != 200 else ""}
-    finally:
-        session.api("PUT", "auth/token/revoke-self", token=token)
-
-
-def _auth_facts(auth: dict[str, Any]) -> dict[str, Any]:
-    # Never the token itself: its accessor identifies it without granting anything.
-    return {k: auth.get(k) for k in ("accessor", "policies", "token_policies", "lease_duration", "renewable",
-                                     "entity_id", "token_type", "orphan")}
 
 
 @check
@@ -68,7 +28,7 @@ def login_yields_a_working_token(session: CertifySession, evidence: Evidence) ->
     recipe = session.login
     with logged_in(session) as login:
         pass
-    evidence["auth"] = _auth_facts(login["auth"])
+    evidence["auth"] = auth_facts(login["auth"])
     expect(login["lookup_status"] == 200, "the issued token to work (auth/token/lookup-self answers 200)",
            f"HTTP {login['lookup_status']}: {login['lookup_words']}")
     policies = set(login["token_data"].get("policies") or [])
@@ -85,7 +45,7 @@ def login_yields_a_working_token(session: CertifySession, evidence: Evidence) ->
 def login_ttl_within_mount_limits(session: CertifySession, evidence: Evidence) -> str:
     with logged_in(session) as login:
         auth = login["auth"]
-    max_ttl = _mount_max_ttl(session)
+    max_ttl = login_mount_max_ttl(session)
     duration, token_ttl = auth.get("lease_duration"), login["token_data"].get("ttl")
     evidence.update({"lease_duration": duration, "token_ttl": token_ttl, "mount_max_lease_ttl": max_ttl,
                      "warnings": login["warnings"]})
@@ -183,7 +143,7 @@ def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence
 
 @check
 def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _login_recipe(session)
+    recipe = login_recipe(session)
     if recipe.refused_data is None:
         raise Skip("no login.refused_data in the manifest: no known-bad login to send")
     mount = session.mount
@@ -208,7 +168,7 @@ def login_token_renews(session: CertifySession, evidence: Evidence) -> str:
 
 
 def _renews(session: CertifySession, auth: dict[str, Any], evidence: Evidence) -> str:
-    evidence["login"] = _auth_facts(auth)
+    evidence["login"] = auth_facts(auth)
     expect(auth.get("renewable") is True, "a renewable login (login.renewable = true in the manifest)",
            f"renewable {auth.get('renewable')!r}")
     token = auth["client_token"]
@@ -218,7 +178,7 @@ def _renews(session: CertifySession, auth: dict[str, Any], evidence: Evidence) -
     expect(response.status_code == 200, "the token to renew through the plugin's renew handler (HTTP 200)",
            f"HTTP {response.status_code}: {words}")
     renewed = response.json().get("auth") or {}
-    evidence["renewed"] = _auth_facts(renewed)
+    evidence["renewed"] = auth_facts(renewed)
     expect(set(renewed.get("policies") or []) == set(auth.get("policies") or []), "the renewed token to keep its policies",
            f"{renewed.get('policies')} after, {auth.get('policies')} before")
     lookup = session.api("GET", "auth/token/lookup-self", token=token)
@@ -234,7 +194,7 @@ def login_renewal_never_passes_max_ttl(session: CertifySession, evidence: Eviden
 
 
 def _renews_within_max(session: CertifySession, recipe, auth: dict[str, Any], evidence: Evidence) -> str:
-    max_ttl = recipe.max_ttl or _mount_max_ttl(session)
+    max_ttl = recipe.max_ttl or login_mount_max_ttl(session)
     increment = max_ttl * 10
     response = session.api("PUT", "auth/token/renew-self", token=auth.get("client_token"), json={"increment": increment})
     expect(response.status_code == 200, "the token to renew", f"HTTP {response.status_code}: {server_words(response)}")

@@ -8,7 +8,8 @@ from collections import Counter
 from typing import Any
 
 from conformance.catalog import check
-from conformance.observations.discovery import Discovery, DerivedRequest, derive, discover, undeclared
+from conformance.observations.discovery import DerivedRequest, derive, undeclared
+from conformance.observations.openapi import openapi_discovery
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.registration import HTTP_METHOD, request_body, server_words
 from conformance.observations.session import CertifySession
@@ -17,17 +18,6 @@ from conformance.observations.session import CertifySession
 TRANSPORT_WORDS = re.compile(r"rpc error|transport is closing|connection refused|error reading from server|"
                              r"plugin exited|Unavailable|broken pipe|\bEOF\b|panic|connection reset|"
                              r"plugin shutdown|no such file or directory.*sock", re.I)
-
-
-def openapi_discovery(session: CertifySession) -> Discovery:
-    def observe() -> Discovery:
-        mount = session.mount
-        response = session.api("GET", f"{mount.path}/", params={"help": "1"})
-        document = response.json().get("openapi") if response.status_code == 200 else None
-        if not document or not document.get("paths"):
-            raise Skip(f"the mount's help answer (HTTP {response.status_code}) carries no OpenAPI paths: nothing to derive")
-        return discover(document)
-    return session.once("openapi_discovery", observe)
 
 
 def classify(status: int, words: str) -> str:

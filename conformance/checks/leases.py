@@ -13,6 +13,7 @@ from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, mount_max_lease_ttl, request_body, response_data,
     server_words,
 )
+from conformance.observations.leases import expiring_lease, issue, issued_lease, lease_recipe
 from conformance.observations.session import CertifySession
 
 RENEW_INCREMENT_S = 30
@@ -20,43 +21,6 @@ CLOCK_SLACK_S = 2  # the server counts whole seconds; a renewal a second later m
 EXPIRING_TTL_BOUND_S = 15  # what "a TTL of a few seconds" may be at most
 EXPIRY_GRACE_S = 20  # how long after its TTL the server may take to revoke an expired lease
 FIELD = re.compile(r"\{(\w+)\}")
-
-
-def _recipe(session: CertifySession):
-    if session.lease is None:
-        raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
-    return session.lease
-
-
-def issue(session: CertifySession, recipe, label: str = "lease", mount=None) -> dict[str, Any]:
-    """Run a recipe: its setup requests, then the request that issues a leased secret."""
-    mount = mount or session.mount
-    for request in recipe.setup:
-        response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
-        expect(response.status_code < 300, f"{label} setup {request.line} to succeed",
-               f"HTTP {response.status_code}: {server_words(response)}")
-    response = session.api(HTTP_METHOD[recipe.operation], f"{mount.path}/{recipe.path}",
-                           **request_body(recipe.operation, recipe.data))
-    expect(response.status_code == 200, f"{recipe.operation} {recipe.path} to issue a secret",
-           f"HTTP {response.status_code}: {server_words(response)}")
-    body = response.json()
-    return {"lease_id": body.get("lease_id") or "", "lease_duration": body.get("lease_duration"),
-            "renewable": body.get("renewable"), "data": body.get("data") or {}, "issued_at": time.monotonic()}
-
-
-def issued_lease(session: CertifySession) -> dict[str, Any]:
-    """The [lease] recipe's secret, issued once and shared by the checks that only read or renew it."""
-    return session.once("issued_lease", lambda: issue(session, _recipe(session)))
-
-
-def expiring_lease(session: CertifySession) -> dict[str, Any]:
-    """The lease.expiring recipe's lease, issued once (attributed to LEASE-007). LEASE-003's check starts it, so
-    its few seconds run out while the other checks run, and LEASE-007 waits only for what is left of them."""
-    def make() -> dict[str, Any]:
-        lease = issue(session, _recipe(session).expiring, "the expiring lease")
-        session.ledger.issued_by[lease["lease_id"]] = "LEASE-007"
-        return lease
-    return session.once("expiring_lease", make)
 
 
 def lookup(session: CertifySession, lease_id: str):
@@ -197,7 +161,7 @@ def lease_revokes(session: CertifySession, evidence: Evidence) -> str:
 
 
 def _verify_recipe(session: CertifySession):
-    recipe = _recipe(session)
+    recipe = lease_recipe(session)
     if recipe.verify is None:
         raise Skip("no lease.verify in the manifest: nothing known that shows whether a credential still works")
     return recipe
@@ -218,7 +182,7 @@ def revocation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def revoke_prefix_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _recipe(session)
+    recipe = lease_recipe(session)
     leases = [issue(session, recipe, f"lease {n}") for n in (1, 2)]
     prefix = leases[0]["lease_id"].rsplit("/", 1)[0]
     expect(all(lease["lease_id"].startswith(prefix + "/") for lease in leases), "both leases under one prefix",
@@ -234,7 +198,7 @@ def revoke_prefix_revokes_everything(session: CertifySession, evidence: Evidence
 
 @check
 def expired_lease_is_revoked(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _recipe(session)
+    recipe = lease_recipe(session)
     if recipe.expiring is None:
         raise Skip("no lease.expiring recipe in the manifest: nothing known that issues a lease of a few seconds")
     lease = expiring_lease(session)
@@ -286,7 +250,7 @@ def no_lease_left_behind(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def revoke_after_removal_succeeds(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _recipe(session)
+    recipe = lease_recipe(session)
     if recipe.remove is None:
         raise Skip("no lease.remove in the manifest: nothing known that removes a credential out of band")
     lease = issue(session, recipe, "a fresh lease")
@@ -304,7 +268,7 @@ def revoke_after_removal_succeeds(session: CertifySession, evidence: Evidence) -
 
 @check
 def unmount_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
-    recipe = _recipe(session)
+    recipe = lease_recipe(session)
     try:
         mount = another_mount(session.server, session.mount, "leases")
     except RegistrationFailed as failure:

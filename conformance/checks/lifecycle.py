@@ -16,34 +16,19 @@ import psutil
 import requests
 
 from conformance.catalog import check
-from conformance.checks.semantics import mismatches, read_back_state
-from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.observations.process_tracker import EXITED, FORCED
 from conformance.runtime.registration import (
-    HTTP_METHOD, RegistrationFailed, catalog_body, disable_mount, install_binary, reenable_mount, register_and_mount,
-    request_body, response_data, server_words,
+    catalog_body, disable_mount, install_binary, reenable_mount, response_data, server_words,
 )
-from conformance.runtime.servers.base import live
+from conformance.observations.answers import answer_text
+from conformance.observations.plugin_exits import exit_lines
+from conformance.observations.read_back import mismatches, read_back_state
+from conformance.observations.restarts import stop_and_restart
 from conformance.observations.session import CertifySession
+from conformance.observations.wake_request import wake_request
 
 EXIT_BOUND_S = 10.0
-SERVER_STOP_BOUND_S = 15.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin
-
-
-def exit_lines(log: str, binary_name: str) -> list[str]:
-    """The server's lines on how the plugin's processes ended: exits, and SIGKILLs after the grace."""
-    return [line.strip() for line in log.splitlines()
-            if FORCED.search(line) or (EXITED.search(line) and binary_name in line)]
-
-
-def wake_request(session: CertifySession) -> tuple[str, str, dict | None]:
-    """A request that needs the plugin: the exercise's read-back, else the mount's help."""
-    mount = session.mount
-    if session.exercise:
-        reader = read_back(session.exercise)
-        return HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}", None
-    return "GET", f"{mount.path}/", {"help": "1"}
 
 
 WAKE_BOUND_S = 3.0
@@ -155,65 +140,6 @@ def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evi
     return f"old process {verdict}; new pid {after} serves the mount"
 
 
-def _replay_writes(server, mount, session: CertifySession) -> dict[str, Any]:
-    """The manifest's [[setup]] and [[exercise]] on another server's mount: what was written, what reads back."""
-    transcript, written = [], {}
-    for request in (*session.setup, *session.exercise):
-        response = server.request(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
-                                  **request_body(request.operation, request.data))
-        transcript.append(f"{request.line} -> {response.status_code}")
-        if request.operation in WRITE_OPERATIONS and response.status_code < 300:
-            written.setdefault(request.path, {}).update(request.data or {})
-    return {"transcript": transcript, "written": written}
-
-
-def _read(server, mount, reader) -> tuple[int, dict]:
-    response = server.request(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
-    return response.status_code, response_data(response)
-
-
-def stop_and_restart(session: CertifySession) -> dict[str, Any]:
-    """On a persistent server of its own: mount, write, stop the server (SIGTERM), start it again, read back."""
-    def observe() -> dict[str, Any]:
-        server = session.hold(session.server.sibling(persistent=True))
-        started = time.monotonic()
-        server.start()
-        session.add_phase("server_boot_s", time.monotonic() - started)
-        facts: dict[str, Any] = {}
-        try:
-            try:
-                mount = register_and_mount(server, session.binary, session.plugin_type, session.name,
-                                           session.plugin_version, plan=session.plan)
-            except RegistrationFailed as failure:
-                facts["mount_failed"] = f"{failure.step}: HTTP {failure.status}: {failure.words}"
-                return facts
-            reader = read_back(session.exercise) if session.exercise else None
-            if reader is not None:
-                facts["writes"] = _replay_writes(server, mount, session)
-                facts["read_before"] = _read(server, mount, reader)
-            else:
-                server.request("GET", f"{mount.path}/", params={"help": "1"})  # the plugin runs now
-            pids = sorted(p.pid for p in server.plugin_processes(session.name))
-            mark = len(server.log_text())
-            started = time.monotonic()
-            facts["server_exited_in_bound"] = server.signal_server_only(SERVER_STOP_BOUND_S)  # the server must end them
-            facts.update({"pids": pids, "server_stopped_in_ms": round((time.monotonic() - started) * 1000, 1),
-                          "alive_after": [p.pid for p in live(pids)],
-                          "server_log": exit_lines(server.log_text()[mark:], session.name)[-6:]})
-            if reader is not None:
-                started = time.monotonic()
-                server.restart()
-                facts["restarted_in_ms"] = round((time.monotonic() - started) * 1000, 1)
-                session.add_phase("server_boot_s", facts["restarted_in_ms"] / 1000)
-                facts["read_after"] = _read(server, mount, reader)
-                facts["reader"] = reader.line
-                facts["written"] = facts["writes"]["written"].get(reader.path) or {}
-        finally:
-            server.stop()
-        return facts
-    return session.once("stop_and_restart", observe)
-
-
 @check
 def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     """On a server of its own: stopping the server (SIGTERM) must end the plugin by itself, before the server exits."""
@@ -273,11 +199,6 @@ def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> 
     expect(not left, f"no process of the plugin's left {ORPHAN_BOUND_S:.0f} s after its last mount was disabled",
            "; ".join(left[:3]))
     return "no process left once the last mount was gone"
-
-
-def answer_text(status: int | None) -> str:
-    """An HTTP status as evidence; None (no answer within the bound) said in words."""
-    return f"HTTP {status}" if status is not None else "no answer within the bound"
 
 
 FAULT_REQUEST_BOUND_S = 15.0  # a server that cannot start a plugin must say so, not hang the client

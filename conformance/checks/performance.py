@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 
 from conformance.catalog import check
-from conformance.checks.lifecycle import wake_request
 from conformance.observations.metrics import percentile
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.registration import RegistrationFailed
 from conformance.observations.session import CertifySession
+from conformance.observations.wake_request import wake_request
 
 HANDSHAKE_MS = 1000.0  # from the launch to the handshake line
 RPC_P99_MS = 250.0  # a request routed to the plugin, under a short concurrent load

@@ -6,10 +6,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from conformance.catalog import check
-from conformance.checks.wire import wire_seen
 from conformance.runtime.handshake import certificate_facts, decode_certificate_field
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.observations.session import CertifySession
+from conformance.observations.wire_run import wire_seen
 
 
 def _probe(session: CertifySession, evidence: Evidence, label: str):

@@ -6,8 +6,6 @@ import re
 import shutil
 
 from conformance.catalog import check
-from conformance.checks.lifecycle import wake_request
-from conformance.checks.wire import wire_seen
 from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.plugin_binary import PluginBinary
@@ -15,6 +13,8 @@ from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, response_data, server_words,
 )
 from conformance.observations.session import CertifySession
+from conformance.observations.wire_run import wire_seen
+from conformance.observations.wake_request import wake_request
 
 # hashicorp/go-version's semver pattern, as the catalog applies it (an optional leading v).
 SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")

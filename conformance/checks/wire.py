@@ -5,20 +5,11 @@ from __future__ import annotations
 from conformance.catalog import check
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.observations.session import CertifySession
+from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.wirehost.scenario import QUIET_AFTER_CLEANUP_S, UNKNOWN_OPERATION
 
 DECLARED_TYPE = {"secret": 1, "auth": 2}
 SHUTDOWN_BOUND_S = 2.0
-
-
-def wire_seen(session: CertifySession, evidence: Evidence, mount_facts_only: bool = False):
-    """The wire host's run, its transcript in the evidence; Skip when it could not even connect. A check of the
-    mount's facts only (Setup, broker dial, Type, Initialize) need not wait for the rest of the run."""
-    seen = session.wire_mounted() if mount_facts_only else session.wire_run
-    evidence["wire_transcript"] = seen.transcript
-    if seen.start_error:
-        raise Skip(f"the wire host could not connect: {seen.start_error}")
-    return seen
 
 
 @check
@@ -161,17 +152,9 @@ def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> st
     return "exit status 0"
 
 
-def _exercise(session: CertifySession, evidence: Evidence) -> dict:
-    seen = wire_seen(session, evidence)
-    if seen.exercise is None:
-        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
-    evidence["exercise"] = seen.exercise
-    return seen.exercise
-
-
 @check
 def state_round_trips_through_storage(session: CertifySession, evidence: Evidence) -> str:
-    exercise = _exercise(session, evidence)
+    exercise = wire_exercise(session, evidence)
     writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
     read_back = exercise["requests"][exercise["read_back_index"]]
     # Reads of what was written: a plugin's own background work (a tidy listing) is no read-back.
@@ -187,7 +170,7 @@ def state_round_trips_through_storage(session: CertifySession, evidence: Evidenc
 
 @check
 def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
-    exercise = _exercise(session, evidence)
+    exercise = wire_exercise(session, evidence)
     failing, slow = exercise["failing_storage"], exercise["slow_storage"]
     expect(failing is not None and not failing["answer"].startswith(("StreamTerminatedError", "TIMEOUT", "TimeoutError")),
            "an answer while storage fails", failing["answer"] if failing else "the plugin was gone")
@@ -203,7 +186,7 @@ def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     if not seen.multiplexing:
         raise Skip("the plugin does not report multiplexing support: one mount per process")
-    exercise = _exercise(session, evidence)
+    exercise = wire_exercise(session, evidence)
     second = seen.second_mount
     expect(second is not None, "a second mount on the same process", "it could not be made")
     evidence["second_mount"] = second
@@ -217,7 +200,7 @@ def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
 
 @check
 def existence_check_matches_storage(session: CertifySession, evidence: Evidence) -> str:
-    exercise = _exercise(session, evidence)
+    exercise = wire_exercise(session, evidence)
     seen_paths: set[str] = set()
     checked = []
     for request in exercise["requests"]:
