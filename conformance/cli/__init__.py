@@ -15,6 +15,7 @@ from pathlib import Path
 from conformance import __version__
 from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS
 from conformance.errors import InfrastructureError, UsageError
+from conformance.runtime.lifecycle import ENDING
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -245,16 +246,13 @@ COMMANDS = {"certify": cmd_certify, "requirements": cmd_requirements, "report": 
             "compare": cmd_compare, "docs": cmd_docs}
 
 
-_ENDING = threading.Event()  # set by the first interrupt: the run is being torn down
-
-
 def _terminate(signum, frame):
     _interrupt(signum, frame)  # run every cleanup on SIGTERM as on Ctrl-C
 
 
 def _interrupt(signum, frame):
-    if not _ENDING.is_set():
-        _ENDING.set()
+    if not ENDING.is_set():
+        ENDING.set()
         try:
             _quiet_exit()
         except Exception:  # noqa: BLE001 - landing mid-import, say: the interrupt itself must still happen
@@ -268,7 +266,7 @@ def _unraisable(unraisable) -> None:
         # From another thread, a moment later: sent from here it would land in this hook again.
         threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
         return
-    if _ENDING.is_set():
+    if ENDING.is_set():
         return  # an RPC coroutine of a background observation, dropped half-way as the interrupted run ends
     sys.__unraisablehook__(unraisable)
 

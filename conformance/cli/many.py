@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.errors import UsageError
-from conformance.runtime.processes import interrupts_held
+from conformance.runtime.lifecycle import ending, interrupts_held
 
 OVERRUN_S = 600.0  # past its --deadline, a worker finishes the check it is in and writes its reports
 INTERRUPT_GRACE_S = 60.0  # a worker passed Ctrl-C cleans up within this
@@ -72,7 +72,7 @@ def certify_many(manifests: list[str], options) -> tuple[int, Path, list[WorkerR
     def work(item: tuple[str, str]) -> WorkerResult:
         manifest, name = item
         report_dir = root / name
-        if stop.is_set():
+        if stop.is_set() or ending():
             return WorkerResult(manifest, report_dir, 130, "not started: interrupted", 0.0)
         started = time.monotonic()
         with interrupts_held():

@@ -18,6 +18,7 @@ from conformance.runtime.hostcert import HostCertificate, generate_host_certific
 from conformance.runtime.launch import PluginProcess
 from conformance.observations.lease_ledger import LeaseLedger
 from conformance.observations.once import Memo, observation
+from conformance.runtime.lifecycle import Held
 from conformance.observations.process_tracker import ProcessTracker
 from conformance.runtime.plugin_binary import PluginBinary
 from conformance.runtime.plugin_env import server_environment
@@ -97,6 +98,7 @@ class CertifySession:
     wire_mounted_event: threading.Event = field(default_factory=threading.Event)
     # Every observation of the run, each made once whichever thread asks first (see conformance/observations/once.py).
     memo: Memo = field(default_factory=Memo)
+    held: Held = field(default_factory=Held)  # everything the run started, stopped by close()
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -110,20 +112,13 @@ class CertifySession:
         """Stop what background observations hold (so a thread waiting on a plugin that never answers ends at
         once), wait for those threads, then stop again whatever one started meanwhile; remove the files."""
         try:
-            self._stop_held()
+            self.held.stop_all()
             for thread in self.__dict__.get("_prefetching", []):
                 thread.join(PREFETCH_JOIN_BOUND_S)
         finally:
-            self._stop_held()
+            self.held.stop_all()
             if self._workdir is not None:
                 shutil.rmtree(self._workdir, ignore_errors=True)
-
-    def _stop_held(self) -> None:
-        for resource in list(self.__dict__.get("_held", [])):
-            try:
-                resource.stop() if hasattr(resource, "stop") else resource.close()
-            except Exception:  # noqa: BLE001 - best effort on the way out
-                pass
 
     def add_phase(self, name: str, seconds: float | None) -> None:
         if seconds:
@@ -131,9 +126,8 @@ class CertifySession:
                 self.phases[name] = self.phases.get(name, 0.0) + seconds
 
     def hold(self, resource):
-        """Remember a server or wire host a check started, so close() can stop it whatever happened."""
-        self.__dict__.setdefault("_held", []).append(resource)
-        return resource
+        """Register a server or wire host a check started, so close() stops it whatever happened."""
+        return self.held.hold(resource)
 
     def prefetch(self, *observations) -> None:
         """Start independent long observations (a callable of the session each) in background threads, so

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from conformance.runtime import strays
-from conformance.runtime.processes import interrupts_held, signal_group, spawned
+from conformance.runtime.lifecycle import interrupts_held, pause, signal_group, spawned
 
 MAX_CAPTURE = 256 * 1024  # per stream: what evidence keeps; the rest is drained and dropped
 MAX_LINE = 64 * 1024  # a longer stdout "line" is cut there (a handshake line is ~1 KiB)
@@ -162,7 +162,8 @@ class PluginProcess:
             return []
         deadline = time.monotonic() + settle_s
         while (found := strays.with_tmpdir_under(self.tmpdir)) and time.monotonic() < deadline:
-            time.sleep(0.05)
+            if pause(0.05):
+                break
         described = []
         for process in found:
             try:

@@ -25,6 +25,7 @@ from grpclib.health.v1.health_pb2 import HealthCheckRequest
 from conformance.manifest import read_back
 from conformance.wire import backend_pb2
 from conformance.report.model import bounded
+from conformance.runtime.lifecycle import pause
 from conformance.wirehost.host import (
     RPC_TIMEOUT_S, HostError, ShutdownResult, WireHost, cancelled_request, concurrent_requests,
 )
@@ -173,7 +174,7 @@ def _play(host: WireHost, plugin_type: str, seen: WireObservation, exercise: tup
     else:
         # Nothing is asked of the plugin now: any storage call it makes is its own background work.
         mark, log_mark = len(host.storage.calls), host.plugin.stderr_mark()
-        time.sleep(QUIET_AFTER_CLEANUP_S)
+        pause(QUIET_AFTER_CLEANUP_S)  # the watch window; cut short only when the run is ending
         seen.storage_after_cleanup = host.storage.calls[mark:]
         seen.log_after_cleanup = [line for line in host.plugin.stderr_since(log_mark).splitlines() if line.strip()]
     try:
@@ -254,16 +255,16 @@ def _first_call(host: WireHost) -> bool:
         try:
             return host.multiplexing_support()
         except ConnectionRefusedError:
-            if time.monotonic() > deadline or not host.alive():
+            if time.monotonic() > deadline or not host.alive() or pause(0.1):
                 raise
-            time.sleep(0.1)
 
 
 def _await_broker(host: WireHost, bound_s: float = BROKER_DIAL_BOUND_S) -> tuple[int, int]:
     """go-plugin gives a broker dial 5 s; wait that long at most for an established connection."""
     deadline = time.monotonic() + bound_s
     while host.broker_connections()[1] == 0 and time.monotonic() < deadline and host.alive():
-        time.sleep(0.01)
+        if pause(0.01):
+            break
     return host.broker_connections()
 
 

@@ -30,7 +30,7 @@ from hvac.adapters import RawAdapter
 
 from conformance.runtime.deadline import Deadline, DeadlinePassed
 from conformance.errors import InfrastructureError
-from conformance.runtime.processes import interrupts_held
+from conformance.runtime.lifecycle import ending, interrupts_held, pause
 from conformance.runtime.servers.locate import ServerBinary
 from conformance.runtime.tempdirs import short_tempdir
 
@@ -163,7 +163,7 @@ class RealServer:
 
     def _launch_unless_stopping(self) -> None:
         with self._lifecycle:
-            if self._stopping:
+            if self._stopping or ending():
                 raise InfrastructureError(f"{self.kind} server was stopped while it started (the run is ending)")
             self._launch()
 
@@ -183,7 +183,7 @@ class RealServer:
     def _await_health(self, bound: float, statuses: tuple[int, ...]) -> int:
         deadline = time.monotonic() + bound
         while time.monotonic() < deadline:
-            if self._stopping:
+            if self._stopping or ending():
                 raise InfrastructureError(f"{self.kind} server was stopped while it started (the run is ending)")
             if self._exited():
                 raise InfrastructureError(f"{self.kind} server failed to start: {self.failure_words()}")
@@ -194,7 +194,7 @@ class RealServer:
                     return health.status_code
             except (requests.RequestException, ValueError):
                 pass
-            time.sleep(0.05)
+            pause(0.05)
         raise InfrastructureError(
             f"{self.kind} server did not become healthy within {bound:.0f} s: {self.failure_words()}"
         )

@@ -24,7 +24,7 @@ import psutil
 
 from conformance.errors import InfrastructureError, UsageError
 from conformance.runtime.plugin_binary import elf_is_static
-from conformance.runtime.processes import interrupts_held
+from conformance.runtime.lifecycle import interrupts_held
 from conformance.runtime.servers.base import STOP_TIMEOUT_S, RealServer, live
 from conformance.runtime.servers.locate import ServerBinary, cache_dir
 

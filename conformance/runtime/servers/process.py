@@ -15,7 +15,7 @@ import psutil
 
 from conformance.runtime import strays
 from conformance.runtime.plugin_env import base_environment
-from conformance.runtime.processes import signal_group, spawned
+from conformance.runtime.lifecycle import signal_group, spawned
 from conformance.runtime.servers.base import STOP_TIMEOUT_S, RealServer, live
 
 
