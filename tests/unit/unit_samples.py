@@ -1,0 +1,40 @@
+"""The recorded certification runs under tests/unit/data/ (README.md there says which command made each)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+RUNS: dict[str, dict] = json.loads((DATA / "runs.json").read_text())
+SAMPLES = tuple(RUNS)  # every recorded run, by folder name
+
+SECRETS = "reference-secrets-process"  # conformant, process runtime, OpenBao
+MUTANT = "mutant-revoke-does-nothing-process"  # non-conformant: LEASE-005 and LEASE-007 failed
+AUTH_WIRE = "reference-auth-wire"  # conformant, wire runtime, no server
+DATABASE = "reference-database-process"  # conformant database plugin
+DEADLINE = "reference-secrets-deadline-1s"  # verdict error: --deadline 1
+BASELINE = "mutant-revoke-does-nothing-baseline"  # the mutant against SECRETS as --baseline
+SHARD_HS = "reference-secrets-wire-k-hs"  # -k HS, wire runtime
+SHARD_TLS_PATH = "reference-secrets-wire-k-tls-or-path"  # -k "TLS or PATH", same plugin, server and runtime
+
+
+@functools.cache
+def _text(name: str) -> str:
+    return (DATA / name / "report.json").read_text(encoding="utf-8")
+
+
+def sample(name: str) -> dict:
+    """A recorded report.json, as a fresh dict each time (a test may change it)."""
+    return json.loads(_text(name))
+
+
+def recorded(name: str, file: str) -> str:
+    """A file the tool wrote next to that report.json in the recorded run (summary.md, badge.svg, junit.xml)."""
+    return (DATA / name / file).read_text(encoding="utf-8")
+
+
+def result(document: dict, requirement_id: str) -> dict:
+    """The result of one requirement in a report document."""
+    return next(r for r in document["results"] if r["id"] == requirement_id)
