@@ -68,7 +68,7 @@ def _result(req: Requirement, session: CertifySession, selection: Selection, run
     try:
         if watched:
             session.ledger.before(session.server, session.mounted.path)
-        result = _run_one(req, [checks[name] for name in req.checks], session)
+        result = _run_one(req, checks[req.id], session)
         if watched:
             # A scenario's leases still alive when it ends are remembered against it (LEASE-012 reports them).
             left = session.ledger.after(session.server, session.mounted.path, req.id)

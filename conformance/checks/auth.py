@@ -23,7 +23,7 @@ def _renewable_recipe(session: CertifySession):
     return recipe
 
 
-@check
+@check("PATH-019")
 def login_yields_a_working_token(session: CertifySession, evidence: Evidence) -> str:
     recipe = session.login
     with logged_in(session) as login:
@@ -41,7 +41,7 @@ def login_yields_a_working_token(session: CertifySession, evidence: Evidence) ->
     return f"logged in without a token: token works, policies {sorted(policies)}"
 
 
-@check
+@check("PATH-020")
 def login_ttl_within_mount_limits(session: CertifySession, evidence: Evidence) -> str:
     with logged_in(session) as login:
         auth = login["auth"]
@@ -57,7 +57,7 @@ def login_ttl_within_mount_limits(session: CertifySession, evidence: Evidence) -
     return f"lease_duration {duration} s within the mount's max {max_ttl} s, nothing capped"
 
 
-@check
+@check("SEC-003")
 def configuration_needs_a_token(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     writes = [r for r in (*session.setup, *session.exercise) if r.operation in WRITE_OPERATIONS]
@@ -112,7 +112,7 @@ def _candidates(session: CertifySession, pattern: str) -> list[str]:
 PROBES = (("GET", None), ("POST", {}), ("DELETE", None))
 
 
-@check
+@check("PATH-021")
 def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence) -> str:
     seen = session.wire_run
     declared = (seen.special_paths or {}).get("unauthenticated") if seen.special_paths else None
@@ -141,7 +141,7 @@ def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence
         f"{r['declared']} ({r['answers_without_a_token'][-1]})" for r in results)
 
 
-@check
+@check("PATH-022")
 def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence) -> str:
     recipe = login_recipe(session)
     if recipe.refused_data is None:
@@ -160,7 +160,7 @@ def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence)
     return f"refused login: HTTP {response.status_code}"
 
 
-@check
+@check("LEASE-010")
 def login_token_renews(session: CertifySession, evidence: Evidence) -> str:
     _renewable_recipe(session)
     with logged_in(session) as login:
@@ -186,7 +186,7 @@ def _renews(session: CertifySession, auth: dict[str, Any], evidence: Evidence) -
     return f"renewed through the plugin: lease_duration {renewed.get('lease_duration')} s, policies kept"
 
 
-@check
+@check("LEASE-011")
 def login_renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) -> str:
     recipe = _renewable_recipe(session)
     with logged_in(session) as login:

@@ -54,7 +54,7 @@ def _needs_login_probe(session: CertifySession) -> None:
 
 
 # -- at the wire ---------------------------------------------------------------
-@check
+@check("DB-001")
 def database_type_is_named(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "type")
     expect(step.ok, "an answer to Type", step.error or "")
@@ -64,7 +64,7 @@ def database_type_is_named(session: CertifySession, evidence: Evidence) -> str:
     return f"Type {name!r}"
 
 
-@check
+@check("DB-002")
 def initialize_returns_the_config(session: CertifySession, evidence: Evidence) -> str:
     _table(session)
     step = _step(session, evidence, "initialize")
@@ -74,7 +74,7 @@ def initialize_returns_the_config(session: CertifySession, evidence: Evidence) -
     return f"initialized and verified in {step.ms:.0f} ms; returned keys {step.facts.get('returned_keys')}"
 
 
-@check
+@check("DB-003")
 def verification_refuses_unreachable_database(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "initialize_unreachable",
                  "no [database] unreachable overrides in the manifest: nothing known that points the connection at nothing")
@@ -85,7 +85,7 @@ def verification_refuses_unreachable_database(session: CertifySession, evidence:
     return f"refused in {step.ms:.0f} ms: {step.error}"
 
 
-@check
+@check("DB-004")
 def no_connection_without_verification(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "initialize_lazy",
                  "no [database] unreachable overrides in the manifest: nothing known that points the connection at nothing")
@@ -94,7 +94,7 @@ def no_connection_without_verification(session: CertifySession, evidence: Eviden
     return f"initialized without connecting in {step.ms:.0f} ms"
 
 
-@check
+@check("DB-005")
 def new_user_logs_in(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "new_user")
     expect(step.ok, "an answer to NewUser", step.error or "")
@@ -106,7 +106,7 @@ def new_user_logs_in(session: CertifySession, evidence: Evidence) -> str:
     return f"created {username}; it logs in"
 
 
-@check
+@check("DB-006")
 def password_change_takes_effect(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "update_password", "NewUser gave no user to change: DB-005's failure")
     expect(step.ok, "an answer to UpdateUser with a new password", step.error or "")
@@ -118,14 +118,14 @@ def password_change_takes_effect(session: CertifySession, evidence: Evidence) ->
     return "new password logs in, old one refused"
 
 
-@check
+@check("DB-007")
 def expiration_change_is_answered(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "update_expiration", "NewUser gave no user to change: DB-005's failure")
     expect(step.ok, "UpdateUser with a new expiration (what a lease renewal sends) to succeed", step.error or "")
     return f"answered in {step.ms:.0f} ms"
 
 
-@check
+@check("DB-008")
 def deleted_user_is_gone(session: CertifySession, evidence: Evidence) -> str:
     step = _step(session, evidence, "delete_user", "NewUser gave no user to delete: DB-005's failure")
     again = _step(session, evidence, "delete_user_again")
@@ -140,7 +140,7 @@ def deleted_user_is_gone(session: CertifySession, evidence: Evidence) -> str:
     return "deleted: no login, " + ("not listed, " if "exists_after" in step.facts else "") + "a second DeleteUser succeeds"
 
 
-@check
+@check("DB-009")
 def close_then_shutdown_exits(session: CertifySession, evidence: Evidence) -> str:
     seen = _seen(session, evidence)
     close = seen.steps.get("close")
@@ -193,7 +193,7 @@ def _role(session: CertifySession, mount, role: str) -> None:
     expect(response.status_code in (200, 204), f"the role {role} to be written", f"HTTP {response.status_code}: {server_words(response)}")
 
 
-@check
+@check("DB-010")
 def connection_is_configured(session: CertifySession, evidence: Evidence) -> str:
     mount = _connection(session, evidence)
     response = session.api("GET", f"{mount.path}/config/{mount.name}")
@@ -210,7 +210,7 @@ def connection_is_configured(session: CertifySession, evidence: Evidence) -> str
     return f"connection {mount.name} verified and stored (plugin_version {data.get('plugin_version')!r})"
 
 
-@check
+@check("DB-011")
 def dynamic_credentials_follow_their_lease(session: CertifySession, evidence: Evidence) -> str:
     mount = _connection(session, evidence)
     _needs_login_probe(session)
@@ -248,7 +248,7 @@ def dynamic_credentials_follow_their_lease(session: CertifySession, evidence: Ev
             f"revoke-prefix removed {len(names)} more")
 
 
-@check
+@check("DB-012")
 def static_role_rotation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
     mount = _connection(session, evidence)
     _needs_login_probe(session)
@@ -289,7 +289,7 @@ def static_role_rotation_takes_effect(session: CertifySession, evidence: Evidenc
     return f"{static.username}: rotated on creation and by rotate-role; each new password logs in, the old ones do not"
 
 
-@check
+@check("DB-013")
 def root_rotation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
     mount = _connection(session, evidence)
     _needs_login_probe(session)

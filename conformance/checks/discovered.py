@@ -67,7 +67,7 @@ def _summary(answers: list[dict[str, Any]]) -> dict[str, int]:
     return dict(Counter(a["class"] for a in answers))
 
 
-@check
+@check("PATH-009")
 def derived_requests_do_not_crash(session: CertifySession, evidence: Evidence) -> str:
     run = derived_answers(session)
     answers = run["answers"]
@@ -86,7 +86,7 @@ def derived_requests_do_not_crash(session: CertifySession, evidence: Evidence) -
             + ", ".join(f"{n} {c}" for c, n in sorted(_summary(answers).items())) + "; same process throughout")
 
 
-@check
+@check("PATH-010")
 def invalid_input_is_a_client_error(session: CertifySession, evidence: Evidence) -> str:
     answers = derived_answers(session)["answers"]
     evidence["by_class"] = _summary(answers)
@@ -102,7 +102,7 @@ def invalid_input_is_a_client_error(session: CertifySession, evidence: Evidence)
     return f"{len(answers)} derived requests: no 5xx, every refusal explained"
 
 
-@check
+@check("PATH-014")
 def unsupported_operation_is_told_apart(session: CertifySession, evidence: Evidence) -> str:
     discovery = openapi_discovery(session)
     mount = session.mount

@@ -19,7 +19,7 @@ def _handshake(session: CertifySession, evidence: Evidence):
     return launch, launch.handshake
 
 
-@check
+@check("HS-001")
 def refuses_without_cookie(session: CertifySession, evidence: Evidence) -> str:
     launch = session.cookieless_launch
     evidence.update(session.evidence_of_launch(launch))
@@ -32,7 +32,7 @@ def refuses_without_cookie(session: CertifySession, evidence: Evidence) -> str:
     return f"exited with status {launch.exit_code} and printed nothing on stdout"
 
 
-@check
+@check("HS-002")
 def explains_refusal_on_stderr(session: CertifySession, evidence: Evidence) -> str:
     launch = session.cookieless_launch
     evidence["stderr_excerpt"] = launch.stderr[-600:]
@@ -41,7 +41,7 @@ def explains_refusal_on_stderr(session: CertifySession, evidence: Evidence) -> s
     return "stderr explains that the binary is a plugin"
 
 
-@check
+@check("HS-003")
 def handshake_is_first_line(session: CertifySession, evidence: Evidence) -> str:
     launch, handshake = _handshake(session, evidence)
     if launch.first_line is None:
@@ -58,14 +58,14 @@ def handshake_is_first_line(session: CertifySession, evidence: Evidence) -> str:
     return f"handshake line after {launch.seconds_to_first_line * 1000:.0f} ms"
 
 
-@check
+@check("HS-004")
 def handshake_core_version(session: CertifySession, evidence: Evidence) -> str:
     _, handshake = _handshake(session, evidence)
     expect(handshake.field(1) == "1", "core protocol version 1 in field 1", f"{handshake.field(1)!r}")
     return "core protocol version 1"
 
 
-@check
+@check("HS-005")
 def handshake_offered_version(session: CertifySession, evidence: Evidence) -> str:
     launch, handshake = _handshake(session, evidence)
     offered = [v for v in launch.offered_versions.split(",") if v]
@@ -75,7 +75,7 @@ def handshake_offered_version(session: CertifySession, evidence: Evidence) -> st
     return f"app protocol version {handshake.field(2)} (offered {','.join(offered)})"
 
 
-@check
+@check("HS-006")
 def handshake_address_accepts(session: CertifySession, evidence: Evidence) -> str:
     launch, handshake = _handshake(session, evidence)
     network, address = handshake.network, handshake.address or ""
@@ -93,14 +93,14 @@ def handshake_address_accepts(session: CertifySession, evidence: Evidence) -> st
     return f"{network} {address} accepted a connection"
 
 
-@check
+@check("HS-007")
 def handshake_protocol_grpc(session: CertifySession, evidence: Evidence) -> str:
     _, handshake = _handshake(session, evidence)
     expect(handshake.field(5) == "grpc", "protocol grpc in field 5", f"{handshake.field(5)!r}")
     return "protocol grpc"
 
 
-@check
+@check("HS-008")
 def handshake_server_certificate(session: CertifySession, evidence: Evidence) -> str:
     launch, handshake = _handshake(session, evidence)
     expect(launch.client_cert, "a launch with PLUGIN_CLIENT_CERT set", "no client certificate was given")
@@ -117,7 +117,7 @@ def handshake_server_certificate(session: CertifySession, evidence: Evidence) ->
 
 
 
-@check
+@check("HS-009")
 def handshake_no_seventh_field(session: CertifySession, evidence: Evidence) -> str:
     _, handshake = _handshake(session, evidence)
     expect(len(handshake.fields) <= 6, "at most six fields (PLUGIN_MULTIPLEX_GRPC was not set)",
@@ -125,7 +125,7 @@ def handshake_no_seventh_field(session: CertifySession, evidence: Evidence) -> s
     return f"{len(handshake.fields)} fields"
 
 
-@check
+@check("HS-010")
 def unsupported_versions_do_not_hang(session: CertifySession, evidence: Evidence) -> str:
     launch = session.unsupported_versions_launch
     evidence.update(session.evidence_of_launch(launch))
@@ -155,7 +155,7 @@ def _structured(line: str) -> bool:
     return isinstance(entry, dict) and "@level" in entry
 
 
-@check
+@check("HS-011")
 def stderr_logs_are_structured(session: CertifySession, evidence: Evidence) -> str:
     launch = session.server_env_launch
     lines = [line for line in launch.stderr.splitlines() if line.strip()]

@@ -70,7 +70,7 @@ def _expect_state(session: CertifySession, lease: dict[str, Any], state: str, ev
 
 
 # -- checks ------------------------------------------------------------------
-@check
+@check("LEASE-003")
 def lease_is_well_formed(session: CertifySession, evidence: Evidence) -> str:
     lease = issued_lease(session)
     if session.lease.expiring is not None:
@@ -100,7 +100,7 @@ def lease_is_well_formed(session: CertifySession, evidence: Evidence) -> str:
     return f"lease of {duration} s (mount max {max_ttl} s), renewable {lease['renewable']}; lookup agrees"
 
 
-@check
+@check("LEASE-001")
 def lease_renews(session: CertifySession, evidence: Evidence) -> str:
     lease = issued_lease(session)
     evidence["issued"] = _public(lease)
@@ -126,7 +126,7 @@ def lease_renews(session: CertifySession, evidence: Evidence) -> str:
     return f"renewed: lease_duration {duration} s (asked {RENEW_INCREMENT_S} s); renewed again without an increment"
 
 
-@check
+@check("LEASE-004")
 def renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) -> str:
     lease = issued_lease(session)
     if not lease["renewable"]:
@@ -145,7 +145,7 @@ def renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) ->
     return f"asked {increment} s, got {duration} s: within the {max_ttl} s max TTL"
 
 
-@check
+@check("LEASE-002")
 def lease_revokes(session: CertifySession, evidence: Evidence) -> str:
     lease = issued_lease(session)
     response = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
@@ -167,7 +167,7 @@ def _verify_recipe(session: CertifySession):
     return recipe
 
 
-@check
+@check("LEASE-005")
 def revocation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
     recipe = _verify_recipe(session)
     lease = issue(session, recipe, "a fresh lease")
@@ -180,7 +180,7 @@ def revocation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
     return f"{states[0]['request']}: active before the revocation, revoked after"
 
 
-@check
+@check("LEASE-006")
 def revoke_prefix_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
     recipe = lease_recipe(session)
     leases = [issue(session, recipe, f"lease {n}") for n in (1, 2)]
@@ -196,7 +196,7 @@ def revoke_prefix_revokes_everything(session: CertifySession, evidence: Evidence
     return f"revoke-prefix {prefix}: {len(leases)} leases gone"
 
 
-@check
+@check("LEASE-007")
 def expired_lease_is_revoked(session: CertifySession, evidence: Evidence) -> str:
     recipe = lease_recipe(session)
     if recipe.expiring is None:
@@ -225,7 +225,7 @@ def expired_lease_is_revoked(session: CertifySession, evidence: Evidence) -> str
     return f"expired and revoked by the server after {evidence['gone_after_s']} s (no verify step to see the credential)"
 
 
-@check
+@check("LEASE-012")
 def no_lease_left_behind(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     remaining = sorted(leases_under(session.server, mount.path))
@@ -248,7 +248,7 @@ def no_lease_left_behind(session: CertifySession, evidence: Evidence) -> str:
             ", ".join(f"{s} ({n})" for s, n in sorted(by_scenario.items())) + "; all revoked")
 
 
-@check
+@check("LEASE-013")
 def revoke_after_removal_succeeds(session: CertifySession, evidence: Evidence) -> str:
     recipe = lease_recipe(session)
     if recipe.remove is None:
@@ -266,7 +266,7 @@ def revoke_after_removal_succeeds(session: CertifySession, evidence: Evidence) -
     return f"credential removed out of band ({path}), then its lease revoked: 204"
 
 
-@check
+@check("LEASE-014")
 def unmount_revokes_everything(session: CertifySession, evidence: Evidence) -> str:
     recipe = lease_recipe(session)
     try:

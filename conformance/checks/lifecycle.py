@@ -78,7 +78,7 @@ def _judge(facts: dict[str, Any], label: str) -> str:
     return f"ended by itself in {facts['ended_in_ms']} ms, " + (f"exit {failed[0]}" if failed else "exit status 0")
 
 
-@check
+@check("SHUT-005")
 def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     server = session.server
     key = server.unseal_key
@@ -100,7 +100,7 @@ def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     return f"sealed: {verdict}; unsealed: served again by pid {session.plugin_pids()}"
 
 
-@check
+@check("SHUT-004")
 def unmount_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     facts = ending(session, "disabling the mount", lambda: disable_mount(session.server, mount))
@@ -112,7 +112,7 @@ def unmount_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     return f"mount disabled: {verdict}"
 
 
-@check
+@check("SHUT-006")
 def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     facts = ending(session, "reloading the plugin by name",
@@ -140,7 +140,7 @@ def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evi
     return f"old process {verdict}; new pid {after} serves the mount"
 
 
-@check
+@check("SHUT-007")
 def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     """On a server of its own: stopping the server (SIGTERM) must end the plugin by itself, before the server exits."""
     facts = stop_and_restart(session)
@@ -157,7 +157,7 @@ def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> 
     return f"server stopped in {facts['server_stopped_in_ms']} ms; the plugin exited by itself before it"
 
 
-@check
+@check("PATH-023")
 def state_survives_server_restart(session: CertifySession, evidence: Evidence) -> str:
     if not session.exercise:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
@@ -179,7 +179,7 @@ def state_survives_server_restart(session: CertifySession, evidence: Evidence) -
 ORPHAN_BOUND_S = 5.0  # the 2 s grace, plus a loaded machine's margin
 
 
-@check
+@check("SHUT-008")
 def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> str:
     """With the plugin's last mount gone, no process it started (a plugin or a child of one) may be left."""
     mount = session.mount
@@ -233,7 +233,7 @@ class _Asker:
         self.steps.append({"step": label, "status": status})
 
 
-@check
+@check("SHUT-010")
 def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> str:
     """Binary removed under a running plugin, then a wrong sha256 registered: serve, fail cleanly, recover."""
     server, mount = session.server, session.mount

@@ -10,7 +10,7 @@ from conformance.observations.session import CertifySession
 UNKNOWN_PATH = "vpc-no-such-path/deeper"
 
 
-@check
+@check("PATH-001")
 def registers_and_mounts(session: CertifySession, evidence: Evidence) -> str:
     try:
         mount = session.mount
@@ -27,7 +27,7 @@ def registers_and_mounts(session: CertifySession, evidence: Evidence) -> str:
     return f"mounted at {mount.path}/ running sha256 {running[:12]}…, version {mount.mount_entry.get('running_plugin_version') or 'none'}"
 
 
-@check
+@check("PATH-002")
 def root_help_returns_text(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     response, elapsed_ms = session.timed_request("GET", f"{mount.path}/", params={"help": "1"})
@@ -42,7 +42,7 @@ def root_help_returns_text(session: CertifySession, evidence: Evidence) -> str:
     return f"help text of {len(help_text)} characters" + (", with an OpenAPI document" if body.get("openapi") else "")
 
 
-@check
+@check("PATH-003")
 def unknown_path_is_unsupported(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     before = session.plugin_pids()

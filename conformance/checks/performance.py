@@ -27,7 +27,7 @@ RSS_MB = 200.0  # resident memory of a serving plugin process
 LOAD_WORKERS, LOAD_REQUESTS = 4, 40
 
 
-@check
+@check("PERF-001")
 def handshake_is_quick(session: CertifySession, evidence: Evidence) -> str:
     observation = session.server_env_launch
     if observation.seconds_to_first_line is None or not observation.stdout_lines:
@@ -39,7 +39,7 @@ def handshake_is_quick(session: CertifySession, evidence: Evidence) -> str:
     return f"handshake after {ms} ms (threshold {HANDSHAKE_MS:.0f} ms)"
 
 
-@check
+@check("PERF-002")
 def requests_are_quick_under_load(session: CertifySession, evidence: Evidence) -> str:
     if session.server is None:
         seen = session.wire_run
@@ -74,7 +74,7 @@ def _load(session: CertifySession) -> list[float]:
     return samples
 
 
-@check
+@check("PERF-003")
 def shutdown_is_quick(session: CertifySession, evidence: Evidence) -> str:
     if session.unmount_ms is not None:
         ms, how = session.unmount_ms, "from disabling the mount to the plugin process's exit (SHUT-004)"
@@ -90,7 +90,7 @@ def shutdown_is_quick(session: CertifySession, evidence: Evidence) -> str:
     return f"exited {ms} ms {how.split(' ', 1)[1]} (threshold {SHUTDOWN_MS:.0f} ms)"
 
 
-@check
+@check("PERF-004")
 def memory_is_modest(session: CertifySession, evidence: Evidence) -> str:
     figures = {}
     seen = session.wire_run

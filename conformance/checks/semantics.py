@@ -27,7 +27,7 @@ RELAUNCH_BOUND_S = 20.0  # how long the server may take to start a killed plugin
 EXIT_BOUND_S = 5.0
 
 
-@check
+@check("PATH-015")
 def written_state_reads_back(session: CertifySession, evidence: Evidence) -> str:
     state = read_back_state(session)
     evidence["transcript"] = state["transcript"]
@@ -47,7 +47,7 @@ def written_state_reads_back(session: CertifySession, evidence: Evidence) -> str
 EXTRA_MOUNTS = 2  # with the first: three mounts of one plugin, as a platform serving several teams has
 
 
-@check
+@check("PATH-017")
 def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> str:
     state = read_back_state(session)
     reader, first = state["reader"], state["read"]
@@ -84,7 +84,7 @@ def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> st
             f"{1 + len(others)} mounts served by {session.multiplexing['served_as']}")
 
 
-@check
+@check("PATH-018")
 def concurrent_requests_all_succeed(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     reader = read_back(session.exercise) if session.exercise else None
@@ -134,7 +134,7 @@ def _list_pairs(session: CertifySession) -> list[tuple[str, Any]]:
     return pairs
 
 
-@check
+@check("PATH-012")
 def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     pairs = _list_pairs(session)
@@ -172,7 +172,7 @@ def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
         f", including the item just written ({confirmed})" if confirmed else "")
 
 
-@check
+@check("PATH-013")
 def delete_of_missing_item_is_not_an_error(session: CertifySession, evidence: Evidence) -> str:
     mount = session.mount
     deletes = [op for op in openapi_discovery(session).operations if op.operation == "delete" and op.parameters]
@@ -191,7 +191,7 @@ def delete_of_missing_item_is_not_an_error(session: CertifySession, evidence: Ev
     return ", ".join(f"{a['request']} -> {a['status']}" for a in answers)
 
 
-@check
+@check("PATH-016")
 def state_survives_reload_and_restart(session: CertifySession, evidence: Evidence) -> str:
     state = read_back_state(session)
     reader, first = state["reader"], state["read"]

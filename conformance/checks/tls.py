@@ -20,7 +20,7 @@ def _probe(session: CertifySession, evidence: Evidence, label: str):
     return probes[label]
 
 
-@check
+@check("TLS-001")
 def accepts_the_host_certificate(session: CertifySession, evidence: Evidence) -> str:
     host = _probe(session, evidence, "host")
     expect(host.accepted, "the plugin to accept the host's P-521 client certificate over TLS >= 1.2",
@@ -29,7 +29,7 @@ def accepts_the_host_certificate(session: CertifySession, evidence: Evidence) ->
     return f"{host.version}, {host.cipher}, ALPN h2, HTTP/2 settings received"
 
 
-@check
+@check("TLS-002")
 def serves_the_announced_certificate(session: CertifySession, evidence: Evidence) -> str:
     host = _probe(session, evidence, "host")
     announced, _ = decode_certificate_field(session.server_env_launch.handshake.field(6) or "")
@@ -42,7 +42,7 @@ def serves_the_announced_certificate(session: CertifySession, evidence: Evidence
     return "the certificate on the wire is the announced one"
 
 
-@check
+@check("TLS-003")
 def rejects_client_without_certificate(session: CertifySession, evidence: Evidence) -> str:
     anonymous = _probe(session, evidence, "none")
     expect(not anonymous.accepted, "a client without a certificate to be refused",
@@ -50,7 +50,7 @@ def rejects_client_without_certificate(session: CertifySession, evidence: Eviden
     return f"refused: {anonymous.refusal}"
 
 
-@check
+@check("TLS-004")
 def rejects_client_with_other_certificate(session: CertifySession, evidence: Evidence) -> str:
     stranger = _probe(session, evidence, "other")
     expect(not stranger.accepted, "a client with a certificate other than PLUGIN_CLIENT_CERT to be refused",
@@ -58,7 +58,7 @@ def rejects_client_with_other_certificate(session: CertifySession, evidence: Evi
     return f"refused: {stranger.refusal}"
 
 
-@check
+@check("TLS-005")
 def dials_the_broker_with_mtls(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence, mount_facts_only=True)
     expect(seen.setup_error is None, "Setup to return", seen.setup_error or "")

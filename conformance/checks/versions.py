@@ -20,7 +20,7 @@ from conformance.observations.wake_request import wake_request
 SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
-@check
+@check("VER-001")
 def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     evidence["reported_version"] = seen.version
@@ -30,7 +30,7 @@ def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> s
     return f"reports {seen.version}"
 
 
-@check
+@check("VER-003")
 def reported_version_is_the_registered_one(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     declared, reported = session.plugin_version, seen.version or None
@@ -66,7 +66,7 @@ def _mount_entry(session: CertifySession, mount) -> dict:
     return (data.get("data") or data).get(f"{mount.key}/", {})
 
 
-@check
+@check("VER-002")
 def upgrade_switches_version_and_keeps_state(session: CertifySession, evidence: Evidence) -> str:
     if session.upgrade is None:
         raise Skip("no [upgrade] in the manifest: no second build of the plugin to switch to")

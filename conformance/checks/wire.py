@@ -12,7 +12,7 @@ DECLARED_TYPE = {"secret": 1, "auth": 2}
 SHUTDOWN_BOUND_S = 2.0
 
 
-@check
+@check("PATH-007")
 def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence, mount_facts_only=True)
     expect(seen.setup_error is None, "a SetupReply", seen.setup_error or "")
@@ -20,7 +20,7 @@ def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
     return "Setup succeeded with the mount's configuration"
 
 
-@check
+@check("PATH-004")
 def type_matches_declared(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence, mount_facts_only=True)
     want = DECLARED_TYPE[session.plugin_type]
@@ -41,7 +41,7 @@ def special_path_problem(path: str) -> str | None:
     return None
 
 
-@check
+@check("PATH-005")
 def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence, mount_facts_only=True)
     evidence["special_paths"] = seen.special_paths
@@ -51,7 +51,7 @@ def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> st
     return f"{sum(len(p) for p in seen.special_paths.values())} special path(s), all well-formed"
 
 
-@check
+@check("PATH-006")
 def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     answer = seen.unknown_operation or {}
@@ -64,7 +64,7 @@ def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence
     return f"err_type {answer['err_type']} {answer['err_msg']!r}"
 
 
-@check
+@check("SEC-001")
 def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     evidence["abuse"] = seen.abuse
@@ -81,7 +81,7 @@ def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
 LOOPBACK = ("127.", "::1")
 
 
-@check
+@check("SEC-004")
 def listens_on_loopback_only(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     if seen.listeners is None:
@@ -92,7 +92,7 @@ def listens_on_loopback_only(session: CertifySession, evidence: Evidence) -> str
     return f"listening on {', '.join(seen.listeners) or 'no TCP address (a unix socket)'}"
 
 
-@check
+@check("SHUT-001")
 def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     if seen.died_before_cleanup:
@@ -105,7 +105,7 @@ def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
     return f"Cleanup answered; still serving ({seen.serving_after_cleanup})"
 
 
-@check
+@check("SHUT-009")
 def quiet_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     if seen.died_before_cleanup:
@@ -122,7 +122,7 @@ def quiet_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
     return f"no storage call and no log line in the {window} after Cleanup"
 
 
-@check
+@check("SHUT-002")
 def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     result = seen.shutdown
@@ -135,7 +135,7 @@ def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
     return f"exited {result.seconds_to_exit * 1000:.0f} ms after Shutdown"
 
 
-@check
+@check("SHUT-011")
 def nothing_outlives_the_plugin(session: CertifySession, evidence: Evidence) -> str:
     result = wire_seen(session, evidence).shutdown
     evidence["left_running"] = result.survivors
@@ -144,7 +144,7 @@ def nothing_outlives_the_plugin(session: CertifySession, evidence: Evidence) -> 
     return "nothing the plugin started outlived it"
 
 
-@check
+@check("SHUT-003")
 def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
     result = wire_seen(session, evidence).shutdown
     evidence["exit_code"] = result.exit_code
@@ -152,7 +152,7 @@ def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> st
     return "exit status 0"
 
 
-@check
+@check("PATH-008")
 def state_round_trips_through_storage(session: CertifySession, evidence: Evidence) -> str:
     exercise = wire_exercise(session, evidence)
     writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
@@ -168,7 +168,7 @@ def state_round_trips_through_storage(session: CertifySession, evidence: Evidenc
     return f"{len(writes)} write(s) and {len(reads)} read(s) through the broker"
 
 
-@check
+@check("SEC-002")
 def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
     exercise = wire_exercise(session, evidence)
     failing, slow = exercise["failing_storage"], exercise["slow_storage"]
@@ -181,7 +181,7 @@ def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
     return f"failing storage: {failing['answer']}; slow storage: answered in {slow['elapsed_ms']:.0f} ms"
 
 
-@check
+@check("MUX-001")
 def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
     seen = wire_seen(session, evidence)
     if not seen.multiplexing:
@@ -198,7 +198,7 @@ def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
     return f"the second mount answered {second['answer']!r} without the first mount's data"
 
 
-@check
+@check("PATH-011")
 def existence_check_matches_storage(session: CertifySession, evidence: Evidence) -> str:
     exercise = wire_exercise(session, evidence)
     seen_paths: set[str] = set()
@@ -241,7 +241,7 @@ def _is_transport_failure(answer: str) -> bool:
                               "ConnectionError", "TimeoutError", "not sent", "ConnectionResetError", "OSError"))
 
 
-@check
+@check("LEASE-008")
 def revoke_is_idempotent(session: CertifySession, evidence: Evidence) -> str:
     leases = _wire_leases(session, evidence)
     first, second = leases["revoke_twice"]
@@ -250,7 +250,7 @@ def revoke_is_idempotent(session: CertifySession, evidence: Evidence) -> str:
     return "the same secret revoked twice over the wire: both succeeded"
 
 
-@check
+@check("LEASE-009")
 def broken_secrets_are_refused_not_fatal(session: CertifySession, evidence: Evidence) -> str:
     leases = _wire_leases(session, evidence)
     fatal = {label: answer for label, answer in leases["broken"].items() if _is_transport_failure(answer)}

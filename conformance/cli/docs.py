@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.catalog import AREAS, REQUIREMENTS, Requirement
+from conformance.catalog import AREAS, REQUIREMENTS, Requirement, checks_for
 
 INTRO = {
     "handshake": "How the plugin starts: the magic cookie, the handshake line on stdout, protocol versions.",
@@ -38,7 +38,7 @@ def area_page(area: str, requirements: list[Requirement]) -> str:
     lines += [f"| [{r.id}](#{r.id.lower()}) | {r.level.value} | {r.title} |" for r in requirements]
     for req in requirements:
         lines += ["", f"## {req.id}", "", f"**{req.level.value}** — {req.title}", "",
-                  f"- Source: {req.source}", f"- Checked by: {', '.join(f'`{c}`' for c in req.checks)}",
+                  f"- Source: {req.source}", f"- Checked by: {', '.join(f'`{c.__name__}`' for c in checks_for(req.id))}",
                   f"- Runs on: {_runs_where(req)}"]
         if req.depends_on:
             lines.append(f"- Runs only when these passed: {', '.join(req.depends_on)}")
