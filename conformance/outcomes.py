@@ -7,6 +7,20 @@ from enum import Enum
 from typing import Any
 
 
+MAX_EVIDENCE_STRING = 4096  # a plugin's 100 MB answer is evidence by its start and its size, not whole
+
+
+def bounded(value: Any) -> Any:
+    """value with every string longer than MAX_EVIDENCE_STRING cut, saying how much was left out."""
+    if isinstance(value, str) and len(value) > MAX_EVIDENCE_STRING:
+        return f"{value[:MAX_EVIDENCE_STRING]}… [{len(value) - MAX_EVIDENCE_STRING} more characters left out]"
+    if isinstance(value, dict):
+        return {key: bounded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [bounded(item) for item in value]
+    return value
+
+
 class Outcome(str, Enum):
     PASSED = "passed"
     FAILED = "failed"

@@ -8,25 +8,11 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalog import Level, Requirement
-from conformance.outcomes import Outcome
+from conformance.outcomes import MAX_EVIDENCE_STRING, Outcome, bounded  # noqa: F401 - bounded: part of this API
 
 SCHEMA = "vault-plugin-conformance/report/v1"
 METRIC_KEYS = ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "shutdown_ms", "plugin_rss_mb",
                "path_requests")  # the last: requests the path checks sent through the server (an extension)
-
-
-MAX_EVIDENCE_STRING = 4096  # a plugin's 100 MB answer is evidence by its start and its size, not whole
-
-
-def bounded(value: Any) -> Any:
-    """value with every string longer than MAX_EVIDENCE_STRING cut, saying how much was left out."""
-    if isinstance(value, str) and len(value) > MAX_EVIDENCE_STRING:
-        return f"{value[:MAX_EVIDENCE_STRING]}… [{len(value) - MAX_EVIDENCE_STRING} more characters left out]"
-    if isinstance(value, dict):
-        return {key: bounded(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [bounded(item) for item in value]
-    return value
 
 
 @dataclass

@@ -24,7 +24,7 @@ from grpclib.health.v1.health_pb2 import HealthCheckRequest
 
 from conformance.manifest import read_back
 from conformance.wire import backend_pb2
-from conformance.report.model import bounded
+from conformance.outcomes import bounded
 from conformance.runtime.lifecycle import pause
 from conformance.wirehost.host import (
     RPC_TIMEOUT_S, HostError, ShutdownResult, WireHost, cancelled_request, concurrent_requests,
