@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 
 import conformance
-from conformance.catalog import BY_ID, Level, Requirement
+from conformance.catalog import BY_ID, Level
 from conformance.outcomes import Outcome
 from conformance.report.model import MAX_EVIDENCE_STRING, METRIC_KEYS, SCHEMA, Report, Result, bounded
-from unit_samples import SECRETS, sample
+from unit_samples import SECRETS, requirement, sample
 
-REQ = Requirement("LEASE-901", Level.SHOULD, "Leases SHOULD be made here.", "x/y z.go", ("made_here",))
+REQ = requirement("LEASE-901", Level.SHOULD, "Leases SHOULD be made here.")
 
 
 def report(**overrides) -> Report:

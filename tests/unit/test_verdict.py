@@ -7,12 +7,12 @@ import datetime as dt
 
 import pytest
 
-from conformance.catalog import BY_ID, Level, Requirement
+from conformance.catalog import BY_ID, Level
 from conformance.certify import _exit_code
 from conformance.outcomes import Outcome
 from conformance.report.compare import summarize
 from conformance.report.model import Report, Result
-from unit_samples import DEADLINE, MUTANT, RUNS, SAMPLES, SECRETS, sample
+from unit_samples import DEADLINE, MUTANT, RUNS, SAMPLES, SECRETS, requirement, sample
 
 
 def results_of(document: dict) -> list[Result]:
@@ -24,10 +24,6 @@ def results_of(document: dict) -> list[Result]:
 def report_of(results: list[Result]) -> Report:
     return Report(plugin={}, server={}, started_at=dt.datetime.now(dt.timezone.utc), duration_s=0.0,
                   results=results, metrics={})
-
-
-def requirement(rid: str, level: Level) -> Requirement:
-    return Requirement(rid, level, f"A {level.value} requirement.", "a/source file.go", ("a_check",))
 
 
 def made(*pairs: tuple[Level, Outcome]) -> list[Result]:

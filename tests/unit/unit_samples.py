@@ -38,3 +38,17 @@ def recorded(name: str, file: str) -> str:
 def result(document: dict, requirement_id: str) -> dict:
     """The result of one requirement in a report document."""
     return next(r for r in document["results"] if r["id"] == requirement_id)
+
+
+def requirement(rid: str, level, title: str | None = None, **fields):
+    """A Requirement made here (not in the catalog), whatever the catalog's other fields are this week: the
+    check names were a field of Requirement before checks registered themselves under the id."""
+    import dataclasses
+
+    from conformance.catalog import Requirement
+
+    names = {f.name for f in dataclasses.fields(Requirement)}
+    if "checks" in names:
+        fields.setdefault("checks", ("a_check",))
+    return Requirement(id=rid, level=level, title=title or f"A {level.value} requirement.", source="a/source file.go",
+                       **fields)
