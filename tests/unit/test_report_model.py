@@ -1,4 +1,5 @@
-"""report.json's shape as report.model builds it: Report.as_dict, Result.as_dict and the evidence bound."""
+"""report.json's shape as report.model builds it: Report.as_dict, Result.as_dict and the evidence bound
+(outcomes.bounded)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 
 import conformance
 from conformance.catalog import BY_ID, Level
-from conformance.outcomes import Outcome
-from conformance.report.model import MAX_EVIDENCE_STRING, METRIC_KEYS, SCHEMA, Report, Result, bounded
+from conformance.outcomes import MAX_EVIDENCE_STRING, Outcome, bounded
+from conformance.report.model import METRIC_KEYS, SCHEMA, Report, Result
 from unit_samples import SECRETS, requirement, sample
 
 REQ = requirement("LEASE-901", Level.SHOULD, "Leases SHOULD be made here.")
