@@ -31,7 +31,7 @@ def redis_env(monkeypatch):
         yield env
 
 
-@pytest.mark.parametrize("runtime", ["process", "docker"])
+@pytest.mark.parametrize("runtime", ["process", pytest.param("docker", marks=pytest.mark.docker)])
 @pytest.mark.parametrize("plugin", ["reference-database", "vault-plugin-database-redis"])
 def test_database_plugin_certifies_against_real_redis(run_cli, tmp_path, redis_env, plugin, runtime):
     if runtime == "docker" and not docker_answers():

@@ -11,6 +11,8 @@ from conformance.runtime.servers.locate import locate_server
 
 from conftest import MANIFESTS, assert_nothing_left, interrupted_runs, service_absent
 
+pytestmark = pytest.mark.docker
+
 
 @pytest.fixture(scope="module")
 def docker_api():

@@ -30,6 +30,8 @@ from conformance.manifest import load_manifest
 
 from conftest import MANIFESTS, REPO, built
 
+pytestmark = pytest.mark.slow
+
 ZOO = sorted(MANIFESTS.glob("hostile-*.toml"))
 BOUND = re.compile(r"^#\s*bound_s:\s*(\d+(?:\.\d+)?)\s*$", re.MULTILINE)
 # What hostile-listens-everywhere logs (an hclog JSON line; the server re-logs it as key=value).

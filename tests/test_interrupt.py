@@ -56,6 +56,7 @@ def test_interrupt_leaves_nothing(tmp_path, private_tmpdir, silent_plugin, sig):
     assert list(private_tmp.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_random_interrupts_leave_nothing(tmp_path, private_tmpdir):
     """Twenty process-runtime runs interrupted at random moments (some twice): nothing survives, and a second
     Ctrl-C does not make the suite skip its clean-up (interrupts are held around every start and stop)."""

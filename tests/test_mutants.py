@@ -14,6 +14,8 @@ from conftest import MANIFESTS, REPO, assert_nothing_left, built, redis_server_m
 sys.path.insert(0, str(REPO / "plugins_under_test" / "tools"))
 from redis_db import disposable_redis  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 MANIFEST_FILES = sorted(p for p in MANIFESTS.glob("*.toml") if not p.name.startswith("hostile-"))  # test_hostile's
 # Built only where a source checkout is at hand: the module proxy refuses the module (plugins_under_test/build).
 OPTIONAL_BINARIES = {"vault-auth-plugin-example"}
