@@ -1,5 +1,6 @@
 """The catalog is complete and consistent, and every requirement is proven by a mutant."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -8,6 +9,8 @@ import tomllib
 from conformance.catalog import AREAS, BY_ID, REQUIREMENTS, checks_for, load_checks
 
 from conftest import MANIFESTS, REPO
+
+CHECKS_DIR = REPO / "conformance" / "checks"
 
 
 def test_ids_are_unique_and_well_formed():
@@ -37,6 +40,45 @@ def test_every_requirement_has_a_check_and_every_check_a_requirement():
         assert req.as_dict()["checks"] == [function.__name__ for function in checks_for(req.id)], req.id
 
 
+def test_each_check_sits_in_its_requirements_area_module():
+    """A requirement and its check sit together: every check function is in conformance/checks/<area>.py."""
+    misplaced = []
+    for req_id, functions in load_checks().items():
+        for function in functions:
+            want = f"conformance.checks.{BY_ID[req_id].area}"
+            if function.__module__ != want:
+                misplaced.append(f"{function.__name__} ({req_id}) in {function.__module__}, not {want}")
+    assert misplaced == []
+
+
+def test_check_modules_are_the_areas():
+    """One module per area that has requirements (found by scanning the package), and no other."""
+    load_checks()
+    modules = {path.stem for path in CHECKS_DIR.glob("*.py")} - {"__init__"}
+    assert modules == {req.area for req in REQUIREMENTS}
+
+
+def _imported_modules(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+
+
+def test_no_check_module_is_imported_but_by_the_registry():
+    """Shared observations live in conformance/observations/: no check module imports another, and nothing
+    outside conformance/checks/ imports one (the registry finds them by scanning the package)."""
+    offenders = []
+    for path in sorted((REPO / "conformance").rglob("*.py")) + sorted((REPO / "bench").glob("*.py")):
+        for module in _imported_modules(path):
+            if module.startswith("conformance.checks.") or module == "conformance.checks":
+                offenders.append(f"{path.relative_to(REPO)} imports {module}")
+    assert offenders == []
+
+
 def test_dependencies_come_first():
     seen = set()
     for req in REQUIREMENTS:
@@ -60,7 +102,7 @@ def test_requirements_json_lists_every_requirement():
     rows = json.loads(out)
     assert [r["id"] for r in rows] == [r.id for r in REQUIREMENTS]
     for row in rows:
-        assert {"id", "level", "area", "title", "source"} <= set(row)
+        assert {"id", "level", "area", "title", "source", "checks"} <= set(row)
 
 
 def test_readme_lists_every_requirement():

@@ -1,11 +1,18 @@
 """DB: database plugins (dbplugin v5), at the wire and through a server's database secrets engine.
 
-At the wire the suite plays the engine's calls itself (wirehost/database_scenario.py);
-through the server it configures a connection, issues dynamic credentials
-(leases), rotates a static role and the root credential. Wherever the manifest
-says how to look at the database ([database] login / user_exists), the effect
-is checked there: a credential must really log in, a revoked user must really
-be gone.
+At the wire the suite plays the engine's calls itself (wirehost/database_scenario.py):
+Type, Initialize with and without verification, NewUser, UpdateUser (password
+and expiration), DeleteUser, Close and Shutdown. Through the server it
+configures a connection, issues dynamic credentials (leases), rotates a static
+role and the root credential. Wherever the manifest says how to look at the
+database ([database] login / user_exists), the effect is checked there: a
+credential must really log in, a revoked user must really be gone.
+
+Sources: openbao/openbao sdk/database/dbplugin/v5/database.go (the interface
+and its contract), sdk/database/dbplugin/v5/plugin_factory.go,
+internal/builtin/logical/database (path_config_connection.go,
+path_creds_create.go, secret_creds.go, rotation.go, path_rotate_credentials.go),
+internal/vault/expiration.go; hashicorp/go-plugin client.go (Kill).
 """
 
 from __future__ import annotations

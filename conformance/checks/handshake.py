@@ -1,4 +1,17 @@
-"""HS: what the plugin does when started, up to and including its handshake line."""
+"""HS: what the plugin does when started, up to and including its handshake line.
+
+Started without the magic cookie it must refuse (and say why); started with a
+server's environment it must print the handshake line first, in time, with
+core protocol version 1, an app protocol version it was offered, a listening
+unix socket or loopback address, the grpc protocol and its AutoMTLS
+certificate, and no seventh field unless multiplexing was asked; offered only
+versions it does not speak it must not hang; it should log structured lines.
+
+Sources: hashicorp/go-plugin server.go (Serve, protocolVersion, serverListener,
+AutoMTLS), client.go (Start, checkProtoVersion, loadServerCert, logStderr),
+CHANGELOG.md v1.6.0; openbao/openbao sdk/helper/pluginutil/run_config.go
+(AllowedProtocols), sdk/plugin/plugin_v5.go.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,15 @@
-"""LEASE: a secret's lease, issued, renewed, revoked and expired through the real server's expiration manager."""
+"""LEASE: leases issued by the plugin, renewed, revoked and expired.
+
+Through the real server's expiration manager: a secret's lease (well-formed,
+renewed within its max TTL, revoked with effect, by prefix, on expiry, on
+unmount, after the credential was removed out of band, none left behind) and
+an auth method's login token (renewed through the plugin within its max TTL).
+At the wire: a revoke replayed twice, and renew and revoke of broken secrets.
+
+Sources: openbao/openbao internal/vault/expiration.go, internal/vault/logical_system.go,
+internal/vault/mount.go, sdk/framework/lease.go, sdk/framework/secret.go,
+sdk/framework/backend.go, sdk/logical/secret.go, sdk/plugin/pb/translation.go.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +19,15 @@ from typing import Any
 
 from conformance.catalog import check
 from conformance.observations.lease_ledger import leases_under
+from conformance.observations.leases import expiring_lease, issue, issued_lease, lease_recipe
+from conformance.observations.logins import auth_facts, logged_in, login_mount_max_ttl, login_recipe
+from conformance.observations.session import CertifySession
+from conformance.observations.wire_run import wire_seen
 from conformance.outcomes import CheckFailed, Evidence, Skip, expect
 from conformance.runtime.registration import (
     HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, mount_max_lease_ttl, request_body, response_data,
     server_words,
 )
-from conformance.observations.leases import expiring_lease, issue, issued_lease, lease_recipe
-from conformance.observations.session import CertifySession
 
 RENEW_INCREMENT_S = 30
 CLOCK_SLACK_S = 2  # the server counts whole seconds; a renewal a second later may round either way
@@ -69,6 +82,7 @@ def _expect_state(session: CertifySession, lease: dict[str, Any], state: str, ev
            f"HTTP {answer['status']}, {seen}")
 
 
+# -- a secret's lease, through the server ----------------------------------------------------------
 # -- checks ------------------------------------------------------------------
 @check("LEASE-003")
 def lease_is_well_formed(session: CertifySession, evidence: Evidence) -> str:
@@ -283,3 +297,96 @@ def unmount_revokes_everything(session: CertifySession, evidence: Evidence) -> s
     left = [lease for lease in leases if lookup(session, lease["lease_id"]).status_code != 400]
     expect(not left, "every lease of the disabled mount gone", f"{len(left)} of {len(leases)} still known")
     return f"{len(before)} lease(s) on {mount.path}/; disabling it revoked them all"
+
+
+# -- a secret at the wire: revoked twice, and broken secrets -----------------------------------------
+def _wire_leases(session: CertifySession, evidence: Evidence) -> dict:
+    seen = wire_seen(session, evidence)
+    if session.lease is None:
+        raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
+    leases = seen.leases
+    if leases is None:
+        raise Skip("the wire host did not get as far as the lease requests")
+    evidence["wire_leases"] = leases
+    if leases["issued"] != "secret":  # whether a leased secret comes at all is LEASE-003's question
+        raise Skip(f"{session.lease.path} over the wire gave no secret to renew or revoke: {leases['issued']}")
+    return leases
+
+
+def _is_transport_failure(answer: str) -> bool:
+    # A gRPC status (the SDK refuses undecodable internal data with UNKNOWN) is an answer; a dead stream is not.
+    return answer.startswith(("gRPC UNAVAILABLE", "gRPC DEADLINE_EXCEEDED", "gRPC CANCELLED", "StreamTerminatedError",
+                              "ConnectionError", "TimeoutError", "not sent", "ConnectionResetError", "OSError"))
+
+
+@check("LEASE-008")
+def revoke_is_idempotent(session: CertifySession, evidence: Evidence) -> str:
+    leases = _wire_leases(session, evidence)
+    first, second = leases["revoke_twice"]
+    expect(first == "response", "the first revoke of the secret to succeed (no err)", first)
+    expect(second == "response", "a second revoke of the same secret to succeed too (the server replays revokes)", second)
+    return "the same secret revoked twice over the wire: both succeeded"
+
+
+@check("LEASE-009")
+def broken_secrets_are_refused_not_fatal(session: CertifySession, evidence: Evidence) -> str:
+    leases = _wire_leases(session, evidence)
+    fatal = {label: answer for label, answer in leases["broken"].items() if _is_transport_failure(answer)}
+    expect(not fatal, "every renew and revoke of a broken secret answered (with an error if need be)",
+           "; ".join(f"{label}: {answer}" for label, answer in fatal.items()))
+    expect(bool(leases["alive_after"]), "the same plugin process afterwards", "the process died or changed")
+    return f"{len(leases['broken'])} renew/revoke requests with broken secrets answered; same process"
+
+
+# -- an auth method's login token ------------------------------------------------------------------
+def _renewable_recipe(session: CertifySession):
+    recipe = login_recipe(session)
+    if not recipe.renewable:
+        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+    return recipe
+
+
+@check("LEASE-010")
+def login_token_renews(session: CertifySession, evidence: Evidence) -> str:
+    _renewable_recipe(session)
+    with logged_in(session) as login:
+        return _renews(session, login["auth"], evidence)
+
+
+def _renews(session: CertifySession, auth: dict[str, Any], evidence: Evidence) -> str:
+    evidence["login"] = auth_facts(auth)
+    expect(auth.get("renewable") is True, "a renewable login (login.renewable = true in the manifest)",
+           f"renewable {auth.get('renewable')!r}")
+    token = auth["client_token"]
+    response = session.api("PUT", "auth/token/renew-self", token=token, json={"increment": 30})
+    words = server_words(response)
+    evidence["renew"] = f"PUT auth/token/renew-self increment 30 -> {response.status_code}"
+    expect(response.status_code == 200, "the token to renew through the plugin's renew handler (HTTP 200)",
+           f"HTTP {response.status_code}: {words}")
+    renewed = response.json().get("auth") or {}
+    evidence["renewed"] = auth_facts(renewed)
+    expect(set(renewed.get("policies") or []) == set(auth.get("policies") or []), "the renewed token to keep its policies",
+           f"{renewed.get('policies')} after, {auth.get('policies')} before")
+    lookup = session.api("GET", "auth/token/lookup-self", token=token)
+    expect(lookup.status_code == 200, "the renewed token to work", f"HTTP {lookup.status_code}")
+    return f"renewed through the plugin: lease_duration {renewed.get('lease_duration')} s, policies kept"
+
+
+@check("LEASE-011")
+def login_renewal_never_passes_max_ttl(session: CertifySession, evidence: Evidence) -> str:
+    recipe = _renewable_recipe(session)
+    with logged_in(session) as login:
+        return _renews_within_max(session, recipe, login["auth"], evidence)
+
+
+def _renews_within_max(session: CertifySession, recipe, auth: dict[str, Any], evidence: Evidence) -> str:
+    max_ttl = recipe.max_ttl or login_mount_max_ttl(session)
+    increment = max_ttl * 10
+    response = session.api("PUT", "auth/token/renew-self", token=auth.get("client_token"), json={"increment": increment})
+    expect(response.status_code == 200, "the token to renew", f"HTTP {response.status_code}: {server_words(response)}")
+    duration = (response.json().get("auth") or {}).get("lease_duration")
+    evidence.update({"max_ttl": max_ttl, "max_ttl_from": "manifest login.max_ttl" if recipe.max_ttl else "mount max_lease_ttl",
+                     "increment_asked": increment, "lease_duration": duration})
+    expect(isinstance(duration, int) and duration <= max_ttl, f"a renewal capped at the max TTL of {max_ttl} s",
+           f"lease_duration {duration!r}")
+    return f"asked {increment} s, got {duration} s: within the {max_ttl} s max TTL"

@@ -1,8 +1,15 @@
 """PERF: measured figures held to documented thresholds (SHOULD at most: a slow plugin still works).
 
+The handshake line's delay, a request's p99 under a short concurrent load, the
+exit after a shutdown or unmount, and a serving process's resident memory.
 Each check takes its figure where the run already measured it, or measures it
 (PERF-002's short concurrent load), and sets the report's metric from it, so
 the metric and the verdict can never disagree.
+
+Sources: hashicorp/go-plugin client.go (Start waits on the handshake line;
+Kill's 2 s grace); openbao/openbao sdk/plugin/grpc_backend_client.go (every
+request is a gRPC call to the plugin), internal/vault/plugin_catalog.go (one
+process per plugin, or per mount when not multiplexed).
 """
 
 from __future__ import annotations

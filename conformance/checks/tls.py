@@ -1,4 +1,14 @@
-"""TLS: the plugin's AutoMTLS listener, probed as the host and as strangers."""
+"""TLS: the plugin's AutoMTLS listener, probed as the host and as strangers, and its dial of the broker.
+
+The plugin must complete mutual TLS (1.2 or later, ALPN h2) with the host's
+P-521 certificate, serve exactly the certificate it announced, refuse clients
+without a certificate or with another one, and dial the host's brokered
+listener with mutual TLS when Setup names a broker id.
+
+Sources: hashicorp/go-plugin server.go (AutoMTLS: RequireAndVerifyClientCert),
+mtls.go, client.go (loadServerCert), grpc_client.go (h2), grpc_broker.go;
+openbao/openbao sdk/plugin/grpc_backend_server.go (Setup).
+"""
 
 from __future__ import annotations
 

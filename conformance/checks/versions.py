@@ -1,4 +1,16 @@
-"""VER: the version a plugin reports, and a switch to another version of it on a live mount."""
+"""VER: the version a plugin reports, the version it registers as, and a switch to another version on a live mount.
+
+The reported version (PluginVersion, at the wire) must be a semantic version
+or empty, and be the one the plugin is registered as (the catalog and the
+mount listing show it); tuned to another registered version and reloaded, a
+mount must run that version and binary and read back the old version's state.
+
+Sources: openbao/openbao sdk/logical/logical.go (PluginVersioner),
+sdk/framework/backend.go (RunningVersion), internal/vault/plugin_catalog.go
+(semver check, version mismatch), internal/vault/logical_system.go (mount tune:
+plugin_version, running_plugin_version), internal/vault/plugin_reload.go,
+internal/vault/mount.go (running_sha256).
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,19 @@
-"""SHUT through a real server: sealing and disabling the mount end the plugin's process, cleanly.
+"""SHUT: how the plugin's process ends: Cleanup, Shutdown, unmount, seal, reload, server stop, catalog faults.
 
-go-plugin's client logs how every plugin process it started ended ("plugin
-process exited", with the error when the status was not 0) and says "plugin
-failed to exit gracefully" before it SIGKILLs one that outlived the 2 s grace
-(client.go Kill). The server's log is therefore the evidence of how the
-process ended, in every runtime (a container's pids are not the host's).
+At the wire: Cleanup answered with the plugin still serving and then quiet,
+GRPCController/Shutdown followed by a prompt exit (status 0) with nothing the
+plugin started left behind. Through a real server: sealing, disabling the
+mount, a reload by name and the server's own stop each end the plugin's
+process by itself within go-plugin's 2 s grace (the server's log says how it
+ended: see conformance/observations/plugin_exits.py), no process outlives the
+last mount, and a catalog fault (binary removed, wrong sha256) is survived.
+
+Sources: hashicorp/go-plugin client.go (Kill: Shutdown, 2 s grace, SIGKILL),
+server.go, grpc_controller.go; openbao/openbao sdk/plugin/grpc_backend_client.go
+and grpc_backend_server.go (Cleanup), internal/vault/mount.go (unmountInternal),
+internal/vault/core.go (seal), internal/vault/plugin_reload.go,
+internal/command/server.go (SIGTERM), sdk/helper/pluginutil/run_config.go;
+hashicorp/vault sdk/logical/logical.go (Backend.Cleanup).
 """
 
 from __future__ import annotations
@@ -16,24 +25,87 @@ import psutil
 import requests
 
 from conformance.catalog import check
-from conformance.outcomes import Evidence, Skip, expect
-from conformance.observations.process_tracker import EXITED, FORCED
-from conformance.runtime.registration import (
-    catalog_body, disable_mount, install_binary, reenable_mount, response_data, server_words,
-)
 from conformance.observations.answers import answer_text
 from conformance.observations.plugin_exits import exit_lines
-from conformance.observations.read_back import mismatches, read_back_state
+from conformance.observations.process_tracker import EXITED, FORCED
+from conformance.observations.read_back import read_back_state
 from conformance.observations.restarts import stop_and_restart
 from conformance.observations.session import CertifySession
 from conformance.observations.wake_request import wake_request
+from conformance.observations.wire_run import wire_seen
+from conformance.outcomes import Evidence, Skip, expect
+from conformance.runtime.registration import (
+    catalog_body, disable_mount, install_binary, reenable_mount, response_data, server_words,
+)
+from conformance.wirehost.scenario import QUIET_AFTER_CLEANUP_S
 
+SHUTDOWN_BOUND_S = 2.0
 EXIT_BOUND_S = 10.0
-
-
 WAKE_BOUND_S = 3.0
 
 
+# -- at the wire: Cleanup and GRPCController/Shutdown -------------------------------------------------
+@check("SHUT-001")
+def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    if seen.died_before_cleanup:
+        raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
+    evidence["cleanup_error"] = seen.cleanup_error
+    evidence["after_cleanup"] = seen.serving_after_cleanup
+    expect(seen.cleanup_error is None, "an answer to Cleanup", seen.cleanup_error or "")
+    expect(bool(seen.serving_after_cleanup) and seen.serving_after_cleanup.startswith("health"),
+           "the plugin still serving after Cleanup", seen.serving_after_cleanup or "nothing")
+    return f"Cleanup answered; still serving ({seen.serving_after_cleanup})"
+
+
+@check("SHUT-009")
+def quiet_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    if seen.died_before_cleanup:
+        raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
+    if seen.storage_after_cleanup is None:
+        raise Skip(f"Cleanup was not answered ({seen.cleanup_error}): SHUT-001's failure")
+    calls, lines = seen.storage_after_cleanup, seen.log_after_cleanup or []
+    window = f"{QUIET_AFTER_CLEANUP_S * 1000:.0f} ms"
+    evidence.update({"storage_calls_after_cleanup": calls[:10], "log_lines_after_cleanup": lines[:5], "watched_ms": window})
+    # The SDK closes the mount's storage connection on Cleanup: work left running then fails, and usually says so.
+    expect(not calls, f"no storage call in the {window} after Cleanup answered", f"{len(calls)} call(s), e.g. {calls[0]}" if calls else "")
+    expect(not lines, f"no activity in the {window} after Cleanup answered (background work stopped)",
+           f"{len(lines)} log line(s), e.g. {lines[0][:200]}" if lines else "")
+    return f"no storage call and no log line in the {window} after Cleanup"
+
+
+@check("SHUT-002")
+def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
+    seen = wire_seen(session, evidence)
+    result = seen.shutdown
+    if result is None:
+        raise Skip("the plugin was gone before Shutdown")
+    evidence["shutdown"] = {"exit_code": result.exit_code, "seconds_to_exit": result.seconds_to_exit,
+                            "killed": result.killed}
+    expect(not result.killed, f"the process to exit within {SHUTDOWN_BOUND_S:.0f} s of Shutdown",
+           "still running: SIGKILLed")
+    return f"exited {result.seconds_to_exit * 1000:.0f} ms after Shutdown"
+
+
+@check("SHUT-011")
+def nothing_outlives_the_plugin(session: CertifySession, evidence: Evidence) -> str:
+    result = wire_seen(session, evidence).shutdown
+    evidence["left_running"] = result.survivors
+    expect(not result.survivors, "no process the plugin started still running once it exited after Shutdown",
+           "; ".join(result.survivors[:3]))
+    return "nothing the plugin started outlived it"
+
+
+@check("SHUT-003")
+def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
+    result = wire_seen(session, evidence).shutdown
+    evidence["exit_code"] = result.exit_code
+    expect(result.exit_code == 0, "exit status 0", f"exit status {result.exit_code}")
+    return "exit status 0"
+
+
+# -- through a real server: seal, unmount, reload, server stop, orphans, catalog faults ---------------
 def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
     """Do action; wait (bounded) for the plugin's processes to end; read how the server saw them end."""
     server = session.server
@@ -155,25 +227,6 @@ def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> 
     expect(any(EXITED.search(line) for line in lines), "the server to log the plugin's exit before it stopped",
            "no 'plugin process exited' line: the plugin outlived the server's own shutdown")
     return f"server stopped in {facts['server_stopped_in_ms']} ms; the plugin exited by itself before it"
-
-
-@check("PATH-023")
-def state_survives_server_restart(session: CertifySession, evidence: Evidence) -> str:
-    if not session.exercise:
-        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
-    facts = stop_and_restart(session)
-    expect("mount_failed" not in facts, "the plugin mounted on a persistent server", facts.get("mount_failed", ""))
-    (before, seen_before), (after, seen) = facts["read_before"], facts["read_after"]
-    evidence.update({"writes": facts["writes"]["transcript"], "read_before_stop": f"{facts['reader']} -> {before}",
-                     "restarted_in_ms": facts["restarted_in_ms"], "read_after_restart": f"{facts['reader']} -> {after}"})
-    expect(before == 200, f"{facts['reader']} to answer before the server stopped", answer_text(before))
-    expect(after == 200, f"{facts['reader']} to answer HTTP 200 after the server restarted", answer_text(after))
-    written = facts["written"]
-    same, different = mismatches(written, seen) if written else ([], [])
-    evidence["fields_read_back"] = same
-    expect(not different and (same or not written) and (written or seen == seen_before),
-           "what was written before the server stopped", "; ".join(different) or f"fields {sorted(seen)}")
-    return f"{facts['reader']} after a server stop and start on raft storage: as written ({', '.join(same) or 'unchanged'})"
 
 
 ORPHAN_BOUND_S = 5.0  # the 2 s grace, plus a loaded machine's margin
