@@ -12,7 +12,9 @@ requirement has a check in its own area's module and every check a requirement.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
@@ -73,6 +75,7 @@ class Requirement:
             "title": self.title,
             "source": self.source,
             "checks": [function.__name__ for function in checks_for(self.id)],
+            "check": check_location(self.id),
         }
 
 
@@ -791,3 +794,16 @@ def load_checks() -> dict[str, list[CheckFunction]]:
 def checks_for(requirement_id: str) -> tuple[CheckFunction, ...]:
     """The check functions of one requirement, in the order they run."""
     return tuple(load_checks().get(requirement_id, ()))
+
+
+def source_location(function: CheckFunction) -> str:
+    """Where a check function is defined, relative to the package root: conformance/checks/<area>.py:LINE (its def)."""
+    lines, first = inspect.getsourcelines(function)  # first: the line of its first decorator
+    offset = next(i for i, line in enumerate(lines) if re.match(r"\s*(async\s+)?def\s", line))
+    return f"{function.__module__.replace('.', '/')}.py:{first + offset}"
+
+
+def check_location(requirement_id: str) -> str | None:
+    """Where the first check of a requirement is defined (see source_location); None if it has none."""
+    functions = checks_for(requirement_id)
+    return source_location(functions[0]) if functions else None

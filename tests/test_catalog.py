@@ -1,6 +1,7 @@
 """The catalog is complete and consistent, and every requirement is proven by a mutant."""
 
 import ast
+import inspect
 import re
 import subprocess
 import sys
@@ -79,6 +80,17 @@ def test_no_check_module_is_imported_but_by_the_registry():
     assert offenders == []
 
 
+def test_requirement_check_field_points_at_the_first_check_def():
+    for req in REQUIREMENTS:
+        location = req.as_dict()["check"]
+        path, line = location.rsplit(":", 1)
+        assert path == f"conformance/checks/{req.area}.py", req.id
+        source = (REPO / path).read_text(encoding="utf-8").splitlines()
+        first = checks_for(req.id)[0]
+        assert source[int(line) - 1].lstrip().startswith(f"def {first.__name__}("), (req.id, location)
+        assert inspect.getsourcefile(first) == str(REPO / path)
+
+
 def test_dependencies_come_first():
     seen = set()
     for req in REQUIREMENTS:
@@ -102,7 +114,8 @@ def test_requirements_json_lists_every_requirement():
     rows = json.loads(out)
     assert [r["id"] for r in rows] == [r.id for r in REQUIREMENTS]
     for row in rows:
-        assert {"id", "level", "area", "title", "source", "checks"} <= set(row)
+        assert {"id", "level", "area", "title", "source", "checks", "check"} <= set(row)
+        assert re.fullmatch(rf"conformance/checks/{row['area']}\.py:\d+", row["check"]), row
 
 
 def test_readme_lists_every_requirement():
