@@ -81,3 +81,18 @@ def test_a_flooded_log_keeps_its_start_and_its_end_and_says_how_much_it_left_out
     assert kept.endswith("\n" + tail) and "M" not in kept
     write_log(tmp_path / "plugin.log", text, Redactor())
     assert (tmp_path / "plugin.log").read_text() == kept
+
+
+def test_finish_adds_to_report_json_only_and_what_it_adds_is_redacted(tmp_path):
+    secret = "late-secret-123456"
+
+    def finish(document):
+        document["timings"] = {"reports_s": 0.25}
+        document["plugin"]["note"] = f"known only at the end: {secret}"
+
+    written = write_reports(tmp_path, sample(SECRETS), Redactor({secret}), finish=finish)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["timings"] == {"reports_s": 0.25} == written["timings"]
+    assert report["plugin"]["note"] == f"known only at the end: {REDACTED}" == written["plugin"]["note"]
+    for name in ("junit.xml", "summary.md", "report.html", "badge.svg"):
+        assert "known only at the end" not in (tmp_path / name).read_text(), name
