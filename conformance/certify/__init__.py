@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +12,14 @@ from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS, Needs
 from conformance.errors import UsageError
 from conformance.manifest import Manifest, load_manifest
 from conformance.observations.metrics import measure_server_metrics, measure_wire_metrics
-from conformance.outcomes import Outcome
 from conformance.runtime.plugin_binary import PluginBinary, elf_is_static
 from conformance.runtime.plugin_source import obtain
 from conformance.cli.progress import AreaProgress
 from conformance.runtime.registration import MountPlan
+from conformance.report.baseline import judge, load_baseline, refuse_other_subject
+from conformance.report.headline import exit_code
 from conformance.report.writers import write_log, write_reports
-from conformance.report.model import SCHEMA, Report
+from conformance.report.model import Report
 from conformance.report.redact import Redactor
 from conformance.runtime.deadline import Deadline
 from conformance.certify.runner import needs_server, run_requirements
@@ -54,6 +54,9 @@ class CertifyOptions:
     progress: bool = True  # a live line per area, on a terminal only
     baseline: str | None = None
     deadline: float = 900.0  # seconds one plugin's certification may take before the checks left are not started
+    allow_incomplete: bool = False  # exit 0 instead of 4 on an incomplete verdict
+    baseline_any: bool = False  # compare with a baseline of another plugin, server or runtime
+    gate_metrics: bool = False  # metrics worse than the baseline's fail the gate too
 
 
 @dataclass
@@ -103,20 +106,6 @@ def _start_server(runtime: str, binary: ServerBinary, options: CertifyOptions) -
     return ServerProcess(binary, port=options.server_port)
 
 
-def _load_baseline(path: str | None) -> dict | None:
-    if path is None:
-        return None
-    try:
-        document = json.loads(Path(path).read_text())
-    except OSError as error:
-        raise UsageError(f"cannot read baseline {path}: {error.strerror}") from None
-    except ValueError as error:
-        raise UsageError(f"baseline {path} is not JSON: {error}") from None
-    if not isinstance(document, dict) or document.get("schema") != SCHEMA or not isinstance(document.get("results"), list):
-        raise UsageError(f"baseline {path} is not a {SCHEMA} report")
-    return document
-
-
 def _prepare_report_dir(raw: str | None, name: str) -> Path:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = Path(raw) if raw else Path("reports") / f"{name}-{stamp}"
@@ -139,33 +128,6 @@ def _server_block(runtime: str, binary: ServerBinary | None, server: RealServer 
     return block
 
 
-def improvements(baseline: dict, results) -> list[str]:
-    failed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") in ("failed", "error")}
-    return sorted(r.requirement.id for r in results if r.requirement.id in failed_before and r.outcome is Outcome.PASSED)
-
-
-# A metric regresses when it grew by more than half AND by more than the noise a loaded machine makes.
-METRIC_REGRESSION_FACTOR = 1.5
-METRIC_NOISE = {"handshake_ms": 50.0, "first_request_ms": 50.0, "rpc_p50_ms": 20.0, "rpc_p99_ms": 50.0,
-                "shutdown_ms": 100.0, "plugin_rss_mb": 20.0}
-
-
-def metric_regressions(baseline: dict, metrics: dict) -> list[str]:
-    found = []
-    for key, noise in METRIC_NOISE.items():
-        old, new = (baseline.get("metrics") or {}).get(key), metrics.get(key)
-        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and old > 0 \
-                and new > old * METRIC_REGRESSION_FACTOR and new - old > noise:
-            found.append(f"{key}: {old} -> {new} (+{(new / old - 1) * 100:.0f}%)")
-    return found
-
-
-def regressions(baseline: dict, results) -> list[str]:
-    passed_before = {r.get("id") for r in baseline["results"] if r.get("outcome") == "passed"}
-    return sorted(r.requirement.id for r in results
-                  if r.requirement.id in passed_before and r.outcome in (Outcome.FAILED, Outcome.ERROR))
-
-
 def certify(options: CertifyOptions) -> CertifyOutcome:
     if options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -175,7 +137,9 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         raise UsageError(f"{binary.path} is dynamically linked, so it cannot run inside the server's container "
                          "(FROM scratch): use --runtime process, or build it static (CGO_ENABLED=0)")
     selection = select(options.level, options.keyword, options.areas)
-    baseline = _load_baseline(options.baseline)
+    baseline = load_baseline(options.baseline)
+    if baseline is not None and not options.baseline_any:
+        refuse_other_subject(baseline, options.baseline, name, plugin_type, options.server, runtime)
     server_binary = (_server_binary(options) if runtime != "wire" and needs_server(selection, plugin_type) else None)
     report_dir = _prepare_report_dir(options.report_dir, name)
 
@@ -218,20 +182,15 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
 
     processes = (session.tracker.settle(session.server.log_text(), name) if session.server is not None else None)
     report = Report(
-        plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version},
+        plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version,
+                **({"manifest": str(options.manifest)} if options.manifest else {})},
         server=_server_block(runtime, server_binary, session.server),
         started_at=started_at, duration_s=time.monotonic() - clock, results=results, metrics=session.metrics,
         processes=processes, multiplexing=session.multiplexing,
     )
-    regressed: list[str] = []
     if baseline is not None:
-        regressed = regressions(baseline, results)
-        # Figures compare only within one runtime: a wire round trip is not an HTTP one through a server.
-        same_runtime = (baseline.get("server") or {}).get("runtime") == runtime
-        slower = metric_regressions(baseline, session.metrics) if same_runtime else []
-        report.baseline = {"path": str(options.baseline), "regressions": regressed,
-                           "improvements": improvements(baseline, results), "metric_regressions": slower}
-        regressed = regressed + slower
+        report.baseline = judge(baseline, str(options.baseline), [r.as_dict() for r in results], session.metrics,
+                                runtime, options.gate_metrics)
     # Every renderer sees the phases; report.json, written once and last, also how long writing took.
     timings = {k: round(v, 3) for k, v in sorted(session.phases.items())}
     timings["floor_s"] = round(timings.get("server_boot_s", 0.0) + timings.get("plugin_launches_s", 0.0), 3)
@@ -244,7 +203,7 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
 
     document = write_reports(report_dir, report.as_dict(), redactor, {"plugin.log": "\n".join(session.plugin_log)},
                              finish=finish)
-    return CertifyOutcome(_exit_code(document, regressed), report_dir, document)
+    return CertifyOutcome(exit_code(document, options.allow_incomplete), report_dir, document)
 
 
 def _prefetch(session: CertifySession, selection, runtime: str) -> None:
@@ -274,12 +233,3 @@ def unsupported_versions_observation(session: CertifySession) -> None:
 
 def wire_observation(session: CertifySession) -> None:
     return session.database_wire_run if session.plugin_type == "database" else session.wire_run
-
-
-def _exit_code(document: dict, regressed: list[str]) -> int:
-    summary = document["summary"]
-    if summary["must_failed"] or regressed:
-        return 1
-    if summary["errors"]:
-        return 3
-    return 0

@@ -8,7 +8,9 @@ import requests
 
 from conformance.catalog import BY_ID, REQUIREMENTS, Needs, Requirement, load_checks
 from conformance.runtime.deadline import Deadline, DeadlinePassed
-from conformance.outcomes import CheckFailed, Evidence, Outcome, Skip
+from conformance.outcomes import (
+    Blocked, CheckFailed, Evidence, NotApplicable, NotSelected, Outcome, Skip, SkipKind,
+)
 from conformance.report.model import Result
 from conformance.certify.selection import Selection
 from conformance.observations.session import CertifySession
@@ -57,9 +59,9 @@ def run_requirements(session: CertifySession, selection: Selection, runtime: str
 
 def _result(req: Requirement, session: CertifySession, selection: Selection, runtime: str,
             results: dict[str, Result], checks, deadline: Deadline | None) -> Result:
-    reason = _reason_not_to_run(req, session, selection, runtime, results)
-    if reason:
-        return Result(req, Outcome.SKIPPED, reason)
+    unchecked = _reason_not_to_run(req, session, selection, runtime, results)
+    if unchecked is not None:
+        return Result(req, Outcome.SKIPPED, str(unchecked), skip_kind=unchecked.kind, how=unchecked.how)
     if deadline is not None and deadline.passed():
         return Result(req, Outcome.ERROR, f"{req.id}: not run: the certification's deadline "
                       f"({deadline.seconds:g} s, --deadline) had passed")
@@ -80,17 +82,24 @@ def _result(req: Requirement, session: CertifySession, selection: Selection, run
 
 
 def _reason_not_to_run(req: Requirement, session: CertifySession, selection: Selection,
-                       runtime: str, results: dict[str, Result]) -> str | None:
+                       runtime: str, results: dict[str, Result]) -> Skip | None:
+    """Why the requirement is not checked in this run (a Skip of its kind, with what would let it run), or None."""
     if not selection.includes(req):
-        return selection.reasons[req.id]
+        return NotSelected(selection.reasons[req.id], how="select it (-k, --area, --level)")
     if session.plugin_type not in req.applies_to:
-        return f"does not apply to {session.plugin_type} plugins"
+        return NotApplicable(f"does not apply to {session.plugin_type} plugins")
     if req.needs is Needs.SERVER and runtime not in SERVER_RUNTIMES:
-        return f"needs a real server; this run used --runtime {runtime}"
+        return NotSelected(f"needs a real server; this run used --runtime {runtime}",
+                           how="--runtime process or --runtime docker")
     for dep in req.depends_on:
-        outcome = results[dep].outcome
-        if outcome is not Outcome.PASSED:
-            return f"not run: depends on {dep}, which {'was ' if outcome is Outcome.SKIPPED else ''}{outcome.value}"
+        before = results[dep]
+        if before.outcome is not Outcome.PASSED:
+            message = f"not run: depends on {dep}, which {'was ' if before.outcome is Outcome.SKIPPED else ''}" \
+                      f"{before.outcome.value}"
+            if before.skip_kind in (SkipKind.NEEDS_MANIFEST, SkipKind.NOT_SELECTED, SkipKind.NOT_APPLICABLE):
+                # Unchecked for the same reason as what it depends on, and checked by the same remedy.
+                return Skip.of_kind(before.skip_kind, message, how=before.how)
+            return Blocked(message, how=before.how or f"{dep} passing")
     return None
 
 
@@ -98,6 +107,7 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
     evidence = Evidence()
     started = time.monotonic()
     messages = []
+    skip_kind = how = None
     try:
         for function in functions:
             messages.append(function(session, evidence) or "passed")
@@ -105,7 +115,7 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
     except CheckFailed as failure:
         outcome, message = Outcome.FAILED, f"{req.id} ({req.level.value}): {failure}"
     except Skip as skip:
-        outcome, message = Outcome.SKIPPED, str(skip)
+        outcome, message, skip_kind, how = Outcome.SKIPPED, str(skip), skip.kind, skip.how
     except DeadlinePassed as cut:
         outcome, message = Outcome.ERROR, f"{req.id}: cut short: {cut}"
     except requests.Timeout as timeout:  # the server did not answer within the bound: the plugin held it
@@ -113,4 +123,4 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
                                             f"within its bound, saw none: {timeout}")
     except Exception as error:  # the check itself broke: an error, not a verdict on the plugin
         outcome, message = Outcome.ERROR, f"{req.id}: check raised {type(error).__name__}: {error}"
-    return Result(req, outcome, message, time.monotonic() - started, evidence.facts)
+    return Result(req, outcome, message, time.monotonic() - started, evidence.facts, skip_kind=skip_kind, how=how)

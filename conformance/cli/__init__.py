@@ -15,6 +15,7 @@ from pathlib import Path
 from conformance import __version__
 from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS
 from conformance.errors import InfrastructureError, UsageError
+from conformance.report.headline import headline
 from conformance.runtime.lifecycle import ENDING
 
 
@@ -58,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="end the certification of one plugin after this long: checks not started by then "
                               "are reported as errors (default 900)")
     certify.add_argument("--baseline", help="a previous report.json; a requirement that passed there must pass now")
+    certify.add_argument("--baseline-any", action="store_true",
+                         help="compare with a --baseline of another plugin, type, server or runtime (refused otherwise)")
+    certify.add_argument("--gate-metrics", action="store_true",
+                         help="a metric more than 50%% worse than the --baseline's fails the gate too (default: "
+                              "reported only; timings move with the machine's load)")
+    certify.add_argument("--allow-incomplete", action="store_true",
+                         help="exit 0 instead of 4 when no MUST failed but some went unchecked for want of a "
+                              "manifest recipe (the verdict stays 'incomplete')")
 
     requirements = commands.add_parser("requirements", help="print the requirement catalog")
     requirements.add_argument("--format", default="table", choices=("table", "json", "markdown"))
@@ -115,16 +124,24 @@ def cmd_certify(args) -> int:
         return _certify_many(manifests, options)
     outcome = certify(options)
     summary = outcome.report["summary"]
-    print(f"{outcome.report['plugin']['name']}: {summary['verdict']} "
+    print(f"{outcome.report['plugin']['name']}: {headline(outcome.report, outcome.exit_code)} "
           f"({summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped, "
-          f"{summary['errors']} errors)")
+          f"{summary['errors']} errors; {summary['coverage']['checked_must']} MUSTs checked of "
+          f"{summary['coverage']['scope']})")
     for result in outcome.report["results"]:
         if result["outcome"] in ("failed", "error"):
             print(f"  {result['outcome'].upper():<6} {result['message']}")
-    if outcome.report.get("baseline", {}).get("regressions"):
-        print(f"  REGRESSED since baseline: {', '.join(outcome.report['baseline']['regressions'])}")
-    for slower in outcome.report.get("baseline", {}).get("metric_regressions") or []:
-        print(f"  SLOWER than the baseline (more than +50%): {slower}")
+    unchecked = [item for item in summary["coverage"]["not_checked"] if item["kind"] == "needs-manifest"]
+    for item in unchecked:
+        print(f"  UNCHECKED {item['id']} (MUST): {item['how']}")
+    baseline = outcome.report.get("baseline") or {}
+    if baseline.get("regressions"):
+        print(f"  REGRESSED since baseline: {', '.join(baseline['regressions'])}")
+    if baseline.get("lost_coverage"):
+        print(f"  LOST COVERAGE since baseline (passed there, unchecked now): {', '.join(baseline['lost_coverage'])}")
+    for slower in baseline.get("metric_regressions") or []:
+        print(f"  SLOWER than the baseline (more than +50%"
+              f"{'' if baseline.get('metrics_gate') else ', reported only: --gate-metrics to gate'}): {slower}")
     print(f"report: {outcome.report_dir / 'report.json'}")
     return outcome.exit_code
 

@@ -49,6 +49,8 @@ def forwarded_options(options) -> list[str]:
             flags += [flag, str(value)]
     for area in options.areas or []:
         flags += ["--area", area]
+    if options.allow_incomplete:
+        flags.append("--allow-incomplete")
     return flags
 
 
@@ -149,7 +151,7 @@ def _write_matrix(root: Path, results: list[WorkerResult]) -> None:
 
 def _exit_code(results: list[WorkerResult]) -> int:
     codes = {r.exit_code for r in results}
-    for code in (130, 3, 2, 1):  # the most serious first
+    for code in (130, 3, 2, 1, 4):  # the most serious first (CONTRACT: 3, 2, 1, 4, 0; an interrupt above all)
         if code in codes:
             return code
     return 0 if codes <= {0} else 3

@@ -7,7 +7,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 LABEL = "conformance"
-COLOURS = {"conformant": "#4c1", "non-conformant": "#e05d44", "error": "#9f9f9f"}
+COLOURS = {"conformant": "#4c1", "non-conformant": "#e05d44", "incomplete": "#dfb317", "error": "#9f9f9f"}
 
 # Advance widths of Verdana at 11px (what shields.io measures with), in px; others count as WIDE/DEFAULT.
 _NARROW = dict.fromkeys("fijlrt.,:;'!|()[] ", 4.0)
@@ -40,11 +40,19 @@ def badge_text(document: dict[str, Any]) -> tuple[str, str, str]:
     """(right-hand text, colour, accessible description)."""
     verdict = document["summary"]["verdict"]
     passed, checked = must_counts(document)
+    coverage = document["summary"].get("coverage") or {}
+    scope = coverage.get("scope", f"{checked} checked MUST requirements")
     if verdict == "conformant":
-        return "conformant", COLOURS[verdict], f"conformant: all {checked} checked MUST requirements passed"
+        return ("conformant", COLOURS[verdict],
+                f"conformant: all {checked} checked MUST requirements passed ({scope})")
     if verdict == "non-conformant":
         return (f"{passed} of {checked} MUST", COLOURS[verdict],
                 f"non-conformant: {passed} of {checked} checked MUST requirements passed")
+    if verdict == "incomplete":
+        applicable = coverage.get("applicable_must", checked)
+        return (f"incomplete · {coverage.get('checked_must', checked)}/{applicable} MUST", COLOURS[verdict],
+                f"incomplete: {coverage.get('checked_must', checked)} of {applicable} applicable MUST requirements "
+                "checked, none failed; the manifest lacks what would check the others")
     return "error", COLOURS["error"], "error: the run could not decide every requirement"
 
 

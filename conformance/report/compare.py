@@ -9,12 +9,13 @@ disagree the worse is kept and the merged result says so.
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from dataclasses import dataclass, field
+from collections import Counter
 from typing import Any
 
 from conformance.catalog import BY_ID, REQUIREMENTS
 from conformance.report.html import area_rank, duration, environment
+from conformance.report.model import summarise
 
 # How bad an outcome is: a merge keeps the worst of conflicting checked results.
 SEVERITY = {"skipped": 0, "passed": 1, "failed": 2, "error": 3}
@@ -46,12 +47,8 @@ def _skip_weight(result: dict[str, Any]) -> int:
 
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """The summary block of report v1 for these results (the same rules as report.model.Report.summary)."""
-    count = Counter(r["outcome"] for r in results)
-    must_failed = sum(1 for r in results if r["outcome"] == "failed" and r["level"] == "MUST")
-    verdict = "error" if count["error"] else "non-conformant" if must_failed else "conformant"
-    return {"total": len(results), "passed": count["passed"], "failed": count["failed"],
-            "skipped": count["skipped"], "errors": count["error"], "must_failed": must_failed, "verdict": verdict}
+    """The summary block of report v1 for these results (the same rules as a certification's own report)."""
+    return summarise(results)
 
 
 def _pick(candidates: list[tuple[int, dict[str, Any]]], documents: list[dict[str, Any]]

@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from conformance.catalog import AREAS, BY_ID
+from conformance.report.headline import headline, regressed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OUTCOMES = ("passed", "failed", "skipped", "error")
@@ -76,6 +77,8 @@ def reproduce_command(document: dict[str, Any], requirement_id: str) -> str:
     words += ["--runtime", server["runtime"]]
     if server.get("kind") in ("openbao", "vault"):
         words += ["--server", server["kind"]]
+        if server.get("version"):
+            words += ["--server-version", str(server["version"])]
     words += ["-k", requirement_id]
     return shlex.join(words)
 
@@ -117,6 +120,8 @@ def html_report(document: dict[str, Any]) -> str:
         plugin=document["plugin"],
         server=document["server"],
         summary=document["summary"],
+        headline=headline(document),
+        regressed=bool(regressed(document)),
         counts=level_counts(document["results"]),
         metrics=metrics,
         baseline=baseline,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -28,14 +29,25 @@ def junit_xml(report: dict[str, Any]) -> bytes:
             case = ET.SubElement(suite, "testcase", classname=f"conformance.{area}",
                                  name=f"{result['id']} [{result['level']}] {result['title']}",
                                  time=f"{result['duration_s']:.3f}")
-            text = f"{result['id']} ({result['level']}): {result['message']}"
+            prefix = f"{result['id']} ({result['level']}): "  # failure messages already start with it
+            text = result["message"] if result["message"].startswith(prefix) else prefix + result["message"]
             if result["outcome"] == "failed":
                 ET.SubElement(case, "failure", message=text, type=result["level"]).text = text
             elif result["outcome"] == "error":
                 ET.SubElement(case, "error", message=text).text = text
             elif result["outcome"] == "skipped":
-                ET.SubElement(case, "skipped", message=result["message"])
+                kind = result.get("skip_kind") or "blocked"
+                how = f" (to check it: {result['how']})" if result.get("how") else ""
+                ET.SubElement(case, "skipped", message=f"[{kind}] {result['message']}{how}")
             else:
                 ET.SubElement(case, "system-out").text = result["message"]
+    coverage = summary.get("coverage")
+    if coverage is not None:  # the verdict and its scope, for CI views that show properties
+        properties = ET.Element("properties")
+        for name, value in (("verdict", summary["verdict"]), ("scope", coverage["scope"]),
+                            ("checked_must", coverage["checked_must"]), ("applicable_must", coverage["applicable_must"])):
+            ET.SubElement(properties, "property", name=name, value=str(value))
+        for suite in suites.findall("testsuite"):
+            suite.insert(0, copy.deepcopy(properties))
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.report.headline import headline, regressed
+
 ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "⚠️"}
-VERDICT_ICONS = {"conformant": "✅", "non-conformant": "❌", "error": "⚠️"}
+VERDICT_ICONS = {"conformant": "✅", "non-conformant": "❌", "incomplete": "🟡", "error": "⚠️"}
 OUTCOMES = ("passed", "failed", "skipped", "error")
 MESSAGE_CHARS = 220
 
@@ -24,11 +26,22 @@ def _short(text: str) -> str:
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 1] + "…"
 
 
+def _without_id(result: dict[str, Any]) -> str:
+    """A failure's message without the "ID (LEVEL): " it starts with (the list names the id already)."""
+    return result["message"].removeprefix(f"{result['id']} ({result['level']}): ")
+
+
+def _icon(report: dict[str, Any]) -> str:
+    if regressed(report):
+        return "❌"
+    return VERDICT_ICONS.get(report["summary"]["verdict"], "")
+
+
 def markdown_summary(report: dict[str, Any]) -> str:
     plugin, server, summary = report["plugin"], report["server"], report["summary"]
     results = report["results"]
     lines = [
-        f"# {VERDICT_ICONS.get(summary['verdict'], '')} {plugin['name']}: {summary['verdict']}",
+        f"# {_icon(report)} {plugin['name']}: {headline(report)}",
         "",
         f"{plugin['type']} plugin {plugin.get('version') or '(no version)'} `{plugin['sha256'][:12]}…`, "
         f"server {server['kind']} {server.get('version') or ''} ({server['runtime']} runtime), "
@@ -38,6 +51,9 @@ def markdown_summary(report: dict[str, Any]) -> str:
         f"{summary['skipped']} skipped, {summary['errors']} errors.",
         "",
     ]
+    coverage = summary.get("coverage")
+    if coverage is not None:
+        lines += [f"MUSTs checked: {coverage['checked_must']} of {coverage['scope']}.", ""]
     by_level = {level: {o: sum(1 for r in results if r["level"] == level and r["outcome"] == o) for o in OUTCOMES}
                 for level in ("MUST", "SHOULD", "MAY")}
     lines += ["| level | passed | failed | skipped | errors |", "|---|---|---|---|---|"]
@@ -48,17 +64,24 @@ def markdown_summary(report: dict[str, Any]) -> str:
     by_id = {r["id"]: r for r in results}
     if baseline.get("regressions"):
         lines += [f"## Regressions since the baseline ({len(baseline['regressions'])})", ""]
-        lines += [f"- **{i}** ({by_id[i]['level']}): {_short(by_id[i]['message'])}" for i in baseline["regressions"]
+        lines += [f"- **{i}** ({by_id[i]['level']}): {_short(_without_id(by_id[i]))}" for i in baseline["regressions"]
                   if i in by_id]
         lines.append("")
     if baseline.get("metric_regressions"):
         lines += ["**Metrics worse than the baseline by more than 50%:** " + "; ".join(baseline["metric_regressions"]), ""]
     if baseline.get("improvements"):
         lines += [f"Improved since the baseline: {', '.join(baseline['improvements'])}.", ""]
+    if baseline.get("lost_coverage"):
+        lines += [f"**lost coverage:** {', '.join(baseline['lost_coverage'])} (passed in the baseline, unchecked now)", ""]
+    waiting = [item for item in (coverage or {}).get("not_checked", []) if item["kind"] == "needs-manifest"]
+    if waiting:
+        lines += [f"## Unchecked MUST requirements ({len(waiting)}): the manifest lacks their recipe", ""]
+        lines += [f"- **{item['id']}** (needs-manifest): {_short(item['how'])}" for item in waiting]
+        lines.append("")
     failed_musts = [r for r in results if r["outcome"] in ("failed", "error") and r["level"] == "MUST"]
     if failed_musts:
         lines += [f"## Failed MUST requirements ({len(failed_musts)})", ""]
-        lines += [f"- **{r['id']}**: {_short(r['message'])}" for r in failed_musts]
+        lines += [f"- **{r['id']}**: {_short(_without_id(r))}" for r in failed_musts]
         lines.append("")
     others = [r for r in results if r["outcome"] in ("failed", "error") and r["level"] != "MUST"]
     if others:

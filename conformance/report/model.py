@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import __version__
-from conformance.catalog import Level, Requirement
-from conformance.outcomes import MAX_EVIDENCE_STRING, Outcome, bounded  # noqa: F401 - bounded: part of this API
+from conformance.catalog import Requirement
+from conformance.outcomes import MAX_EVIDENCE_STRING, Outcome, SkipKind, bounded  # noqa: F401 - re-exported
 
 SCHEMA = "vault-plugin-conformance/report/v1"
 METRIC_KEYS = ("handshake_ms", "first_request_ms", "rpc_p50_ms", "rpc_p99_ms", "shutdown_ms", "plugin_rss_mb",
@@ -22,14 +22,72 @@ class Result:
     message: str
     duration_s: float = 0.0
     evidence: dict[str, Any] = field(default_factory=dict)
+    skip_kind: SkipKind | None = None  # skipped only: why it went unchecked
+    how: str | None = None  # skipped only: what would let it be checked
 
     def as_dict(self) -> dict[str, Any]:
         req = self.requirement
-        return {
+        document = {
             "id": req.id, "level": req.level.value, "area": req.area, "title": req.title,
             "outcome": self.outcome.value, "message": self.message,
             "duration_s": round(self.duration_s, 4), "evidence": bounded(self.evidence),
         }
+        if self.outcome is Outcome.SKIPPED:
+            document["skip_kind"] = (self.skip_kind or SkipKind.BLOCKED).value
+            if self.how:
+                document["how"] = self.how  # what would let it be checked
+        return document
+
+
+def must_coverage(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which MUSTs that apply to the plugin were checked (passed or failed), and each one that was not, with why
+    and what would check it; from report.json results, so a merged or stored report is judged the same way.
+    `incomplete`: none failed, but one went unchecked for a reason the user can remove (the manifest lacks its
+    recipe), or was blocked while no MUST failed (so no failure explains the gap)."""
+    musts = [r for r in results if r["level"] == "MUST"]
+    applicable = [r for r in musts if not (r["outcome"] == "skipped" and r.get("skip_kind") == "not-applicable")]
+    checked = [r for r in applicable if r["outcome"] in ("passed", "failed")]
+    unchecked = [r for r in applicable if r["outcome"] not in ("passed", "failed")]
+    left_out = [r for r in applicable if r["outcome"] == "skipped" and r.get("skip_kind") == "not-selected"]
+    not_checked = [{"id": r["id"], "kind": (r.get("skip_kind") or "blocked") if r["outcome"] == "skipped" else "error",
+                    "how": r.get("how") or r["message"]} for r in unchecked]
+    any_failed = any(r["outcome"] == "failed" for r in musts)
+    incomplete = any(item["kind"] == "needs-manifest" or (item["kind"] == "blocked" and not any_failed)
+                     for item in not_checked)
+    why_left_out = sorted({_left_out_by(r["message"]) for r in left_out})
+    selected = len(applicable) - len(left_out)
+    scope = (f"all {len(applicable)} applicable MUSTs" if not left_out
+             else f"{selected} of {len(applicable)} applicable MUSTs: {', '.join(why_left_out)}")
+    return {"applicable_must": len(applicable), "selected_must": selected, "checked_must": len(checked),
+            "scope": scope, "not_checked": not_checked, "incomplete": incomplete}
+
+
+def _left_out_by(message: str) -> str:
+    """A short name for why a MUST was left out of the run: the runtime, or the user's selection."""
+    if "--runtime" in message:
+        return f"{message.rsplit('--runtime ', 1)[-1].split()[0]} runtime"
+    return "selection"
+
+
+def verdict_of(summary_counts: dict[str, int], coverage: dict[str, Any]) -> str:
+    if summary_counts["errors"]:
+        return "error"
+    if summary_counts["must_failed"]:
+        return "non-conformant"
+    return "incomplete" if coverage["incomplete"] else "conformant"
+
+
+def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """report.json's summary block from its results (schema v1 plus coverage)."""
+    count = {o.value: sum(1 for r in results if r["outcome"] == o.value) for o in Outcome}
+    must_failed = sum(1 for r in results if r["outcome"] == "failed" and r["level"] == "MUST")
+    coverage = must_coverage(results)
+    summary = {"total": len(results), "passed": count["passed"], "failed": count["failed"],
+               "skipped": count["skipped"], "errors": count["error"], "must_failed": must_failed}
+    summary["verdict"] = verdict_of(summary, coverage)
+    del coverage["incomplete"]
+    summary["coverage"] = coverage
+    return summary
 
 
 @dataclass
@@ -46,19 +104,7 @@ class Report:
     timings: dict[str, float] | None = None  # seconds by phase: server boots, plugin launches, checks, reports
 
     def summary(self) -> dict[str, Any]:
-        count = {o: sum(1 for r in self.results if r.outcome is o) for o in Outcome}
-        must_failed = sum(1 for r in self.results if r.outcome is Outcome.FAILED and r.requirement.level is Level.MUST)
-        if count[Outcome.ERROR]:
-            verdict = "error"
-        elif must_failed:
-            verdict = "non-conformant"
-        else:
-            verdict = "conformant"
-        return {
-            "total": len(self.results), "passed": count[Outcome.PASSED], "failed": count[Outcome.FAILED],
-            "skipped": count[Outcome.SKIPPED], "errors": count[Outcome.ERROR],
-            "must_failed": must_failed, "verdict": verdict,
-        }
+        return summarise([r.as_dict() for r in self.results])
 
     def as_dict(self) -> dict[str, Any]:
         document = {
