@@ -78,7 +78,8 @@ def test_dynamically_linked_plugin_is_refused_for_docker(run_cli, docker_api):
 
 
 def test_interrupted_runs_leave_nothing(tmp_path, private_tmpdir, docker_api):
-    """Twenty runs, each interrupted at a random moment (some twice): no container, no process, no file survives."""
+    """Runs (VPC_INTERRUPTED_RUNS, 8 by default), each interrupted at a random moment (some twice): no container,
+    no process, no file survives."""
     images_before = {i.id for i in docker_api.images.list()}
     for attempt, outcome in enumerate(interrupted_runs("docker", tmp_path, private_tmpdir)):
         assert suite_containers(docker_api, owner=outcome.pid) == [], f"attempt {attempt}: a container survived"

@@ -58,8 +58,9 @@ def test_interrupt_leaves_nothing(tmp_path, private_tmpdir, silent_plugin, sig):
 
 @pytest.mark.slow
 def test_random_interrupts_leave_nothing(tmp_path, private_tmpdir):
-    """Twenty process-runtime runs interrupted at random moments (some twice): nothing survives, and a second
-    Ctrl-C does not make the suite skip its clean-up (interrupts are held around every start and stop)."""
+    """Process-runtime runs (VPC_INTERRUPTED_RUNS, 8 by default) interrupted at random moments (some twice):
+    nothing survives, and a second Ctrl-C does not make the suite skip its clean-up (interrupts are held around
+    every start and stop)."""
     runs = list(interrupted_runs("process", tmp_path, private_tmpdir))
     doubled = [r for r in runs if len(r.signals) == 2]
     assert doubled, "the seed should give some runs a second Ctrl-C"
