@@ -225,9 +225,14 @@ class DatabaseTable(Table):
 
 
 class ExpectTable(Table):
-    verdict: Literal["conformant", "non-conformant"]
+    verdict: Literal["conformant", "non-conformant", "incomplete"]
     failing: list[str] = Field(default_factory=list)
     runtime: Literal["process", "wire"] = "process"  # the runtime the self-test certifies with
+
+    @property
+    def exit_code(self) -> int:
+        """What the CLI must exit with for this verdict (CONTRACT exit codes)."""
+        return {"conformant": 0, "non-conformant": 1, "incomplete": 4}[self.verdict]
 
     @field_validator("failing")
     @classmethod
