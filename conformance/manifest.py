@@ -287,7 +287,9 @@ class Manifest:
         self.expect = document.expect
 
 
-def load_manifest(raw_path: str | Path) -> Manifest:
+def validate_manifest(raw_path: str | Path) -> ManifestDocument:
+    """The manifest read and validated, with the same one-line errors as certify, but no computed value
+    (`{ env = ... }`, `{ file = ... }`, `{ command = ... }`) made: what a dry run (--list) may do."""
     path = Path(raw_path)
     try:
         raw = tomllib.loads(path.read_text())
@@ -296,9 +298,14 @@ def load_manifest(raw_path: str | Path) -> Manifest:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"invalid manifest {path}: {error}") from None
     try:
-        document = ManifestDocument.model_validate(raw)
+        return ManifestDocument.model_validate(raw)
     except ValidationError as error:
         raise UsageError(f"invalid manifest {path}: {describe(error)}") from None
+
+
+def load_manifest(raw_path: str | Path) -> Manifest:
+    path = Path(raw_path)
+    document = validate_manifest(path)
     secrets: set[str] = set()
     document = document.model_copy(update=_computed(document, path.parent, secrets))
     return Manifest(path, document, secrets)

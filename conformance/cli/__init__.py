@@ -160,16 +160,14 @@ def _read_report(raw: str) -> dict:
 
 
 def _list_plan(args, manifests: list[str]) -> int:
-    import tomllib
-
     from conformance.certify.selection import plan_lines, select
+    from conformance.manifest import validate_manifest
 
     plugin_type = args.plugin_type
-    if manifests and plugin_type is None:  # only the type: a dry run computes no values and starts nothing
-        try:
-            plugin_type = tomllib.loads(Path(manifests[0]).read_text()).get("plugin", {}).get("type")
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise UsageError(f"cannot read manifest {manifests[0]}: {error}") from None
+    # Validated as certify validates it (the same exit 2), but no computed value made: a dry run starts nothing.
+    documents = [validate_manifest(path) for path in manifests]
+    if documents and plugin_type is None:
+        plugin_type = documents[0].plugin.type
     runtime = args.runtime if args.runtime != "auto" else None
     selection = select(args.level, args.keyword, args.areas)
     lines = plan_lines(selection, plugin_type, runtime)
