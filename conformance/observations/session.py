@@ -85,8 +85,7 @@ class CertifySession:
     _mount_failure: Exception | None = None
     ledger: LeaseLedger = field(default_factory=LeaseLedger)  # which scenario issued which lease
     tracker: ProcessTracker = field(default_factory=ProcessTracker)  # every plugin process the server ran
-    requests_checked: int = 0
-    unmount_ms: float | None = None  # SHUT-004's measure of an unmount ending the plugin
+    requests_checked: int = 0  # requests sent through the server on behalf of checks (metrics.path_requests)
     # Whether the plugin reports multiplexing (wire) and how a server served several mounts of it (PATH-017).
     multiplexing: dict[str, Any] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)  # values generated in the run that no report may show
