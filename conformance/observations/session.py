@@ -1,7 +1,8 @@
 """Everything one certification run shares: the binary, its launches, the server, the mount.
 
-Checks read observations from here; each observation is made once, on first
-use, and everything started is stopped when the session closes.
+Checks never see it: they get a CheckContext (context.py), which lends them
+what they may use of it. Each observation is made once, on first use, and
+everything started is stopped when the session closes.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class LaunchObservation:
 WIRE_MOUNT_BOUND_S = 200.0  # start timeout, Setup, broker dial and Initialize, each bounded, on a loaded machine
 PREFETCH_JOIN_BOUND_S = 30.0  # a background observation whose server or host was stopped ends within this
 _ONCE_GUARD = threading.Lock()
+_COUNT_GUARD = threading.Lock()  # checks count from several threads (concurrent loads, the persistent server's)
 
 
 @dataclass
@@ -305,10 +307,15 @@ class CertifySession:
         """An observation several checks share, made on first use; an exception is remembered and raised again."""
         return self.memo.once(key, observe)
 
+    def count_requests(self, number: int = 1) -> None:
+        """Count requests sent through a server on behalf of checks (thread-safe)."""
+        with _COUNT_GUARD:
+            self.requests_checked += number
+
     def api(self, method: str, path: str, token: str | None | bool = True, **kwargs):
         """A request to the server on behalf of a check, counted; token True: root, None: no token at all."""
         assert self.server is not None
-        self.requests_checked += 1
+        self.count_requests()
         if token is True:
             return self.server.request(method, path, **kwargs)
         return self.server.request_as(token, method, path, **kwargs)
@@ -319,6 +326,8 @@ class CertifySession:
         return self._mount
 
     def timed_request(self, method: str, path: str, **kwargs):
+        """A request and its round trip in ms; not counted (the metrics' samples are no check's): a check's goes
+        through CheckContext.timed_request, which counts it."""
         assert self.server is not None
         started = time.monotonic()
         response = self.server.request(method, path, **kwargs)
