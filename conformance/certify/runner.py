@@ -13,6 +13,7 @@ from conformance.outcomes import (
 )
 from conformance.report.model import Result
 from conformance.certify.selection import Selection
+from conformance.observations.context import check_context
 from conformance.observations.session import CertifySession
 
 SERVER_RUNTIMES = ("process", "docker")
@@ -110,7 +111,7 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
     skip_kind = how = None
     try:
         for function in functions:
-            messages.append(function(session, evidence) or "passed")
+            messages.append(function(check_context(session), evidence) or "passed")  # never the session itself
         outcome, message = Outcome.PASSED, "; ".join(messages)
     except CheckFailed as failure:
         outcome, message = Outcome.FAILED, f"{req.id} ({req.level.value}): {failure}"

@@ -23,23 +23,23 @@ from conformance.catalog import check
 from conformance.observations.database_probe import DatabaseProbe
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.registration import RegistrationFailed, response_data, server_words
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 from conformance.wirehost.database_scenario import INITIALIZE_BOUND_S, ROLE_NAME
 
 SECRET_CONNECTION_KEYS = ("password",)  # the engine never shows these back in connection_details
 LEASE_TTL_S, LEASE_MAX_TTL_S, RENEW_INCREMENT_S = 3600, 7200, 1800
 
 
-def _seen(session: CertifySession, evidence: Evidence):
-    seen = session.database_wire_run
+def _seen(ctx: CheckContext, evidence: Evidence):
+    seen = ctx.database_wire_run
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
         raise Skip(f"the wire host could not connect: {seen.start_error}")
     return seen
 
 
-def _step(session: CertifySession, evidence: Evidence, name: str, why_missing: str = ""):
-    seen = _seen(session, evidence)
+def _step(ctx: CheckContext, evidence: Evidence, name: str, why_missing: str = ""):
+    seen = _seen(ctx, evidence)
     step = seen.steps.get(name)
     if step is None:
         if "initialize" in seen.steps and not seen.steps["initialize"].ok:
@@ -49,21 +49,21 @@ def _step(session: CertifySession, evidence: Evidence, name: str, why_missing: s
     return step
 
 
-def _table(session: CertifySession):
-    if session.database is None:
+def _table(ctx: CheckContext):
+    if ctx.database is None:
         raise Skip("no [database] table in the manifest: the suite does not know how to reach the database")
-    return session.database
+    return ctx.database
 
 
-def _needs_login_probe(session: CertifySession) -> None:
-    if _table(session).login is None:
+def _needs_login_probe(ctx: CheckContext) -> None:
+    if _table(ctx).login is None:
         raise Skip("no [database] login command in the manifest: the suite cannot tell whether a credential logs in")
 
 
 # -- at the wire ---------------------------------------------------------------
 @check("DB-001")
-def database_type_is_named(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "type")
+def database_type_is_named(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "type")
     expect(step.ok, "an answer to Type", step.error or "")
     name = step.facts.get("type", "")
     expect(bool(name.strip()), "a non-empty type name (servers name the plugin's metrics and log lines by it)",
@@ -72,9 +72,9 @@ def database_type_is_named(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("DB-002")
-def initialize_returns_the_config(session: CertifySession, evidence: Evidence) -> str:
-    _table(session)
-    step = _step(session, evidence, "initialize")
+def initialize_returns_the_config(ctx: CheckContext, evidence: Evidence) -> str:
+    _table(ctx)
+    step = _step(ctx, evidence, "initialize")
     expect(step.ok, "Initialize with the manifest's connection (verify_connection true) to succeed", step.error or "")
     expect(not step.facts.get("missing_keys"), "the config to save back, with every key given",
            f"keys missing from InitializeResponse.config: {step.facts.get('missing_keys')}")
@@ -82,19 +82,19 @@ def initialize_returns_the_config(session: CertifySession, evidence: Evidence) -
 
 
 @check("DB-003")
-def verification_refuses_unreachable_database(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "initialize_unreachable",
+def verification_refuses_unreachable_database(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "initialize_unreachable",
                  "no [database] unreachable overrides in the manifest: nothing known that points the connection at nothing")
     expect(not step.ok, f"Initialize with verify_connection true to fail for an unreachable database "
-           f"({sorted(_table(session).unreachable)} overridden)", f"it succeeded in {step.ms:.0f} ms")
+           f"({sorted(_table(ctx).unreachable)} overridden)", f"it succeeded in {step.ms:.0f} ms")
     expect("TIMEOUT" not in (step.error or "") and step.ms < INITIALIZE_BOUND_S * 1000,
            f"a refusal within {INITIALIZE_BOUND_S:.0f} s", step.error or "")
     return f"refused in {step.ms:.0f} ms: {step.error}"
 
 
 @check("DB-004")
-def no_connection_without_verification(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "initialize_lazy",
+def no_connection_without_verification(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "initialize_lazy",
                  "no [database] unreachable overrides in the manifest: nothing known that points the connection at nothing")
     expect(step.ok, "Initialize with verify_connection false to succeed without connecting, even to an unreachable "
            "database", step.error or "")
@@ -102,22 +102,22 @@ def no_connection_without_verification(session: CertifySession, evidence: Eviden
 
 
 @check("DB-005")
-def new_user_logs_in(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "new_user")
+def new_user_logs_in(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "new_user")
     expect(step.ok, "an answer to NewUser", step.error or "")
     username = step.facts.get("username", "")
     expect(bool(username), "NewUser to answer with the username it created", "an empty username")
-    _needs_login_probe(session)
+    _needs_login_probe(ctx)
     expect(step.facts.get("logs_in") is True, f"the new user {username} to log in with the password given",
            f"it did not: {step.facts.get('logs_in_seen')}")
     return f"created {username}; it logs in"
 
 
 @check("DB-006")
-def password_change_takes_effect(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "update_password", "NewUser gave no user to change: DB-005's failure")
+def password_change_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "update_password", "NewUser gave no user to change: DB-005's failure")
     expect(step.ok, "an answer to UpdateUser with a new password", step.error or "")
-    _needs_login_probe(session)
+    _needs_login_probe(ctx)
     expect(step.facts.get("new_password_logs_in") is True, "the new password to log in",
            f"it did not: {step.facts.get('new_password_logs_in_seen')}")
     expect(step.facts.get("old_password_logs_in") is False, "the old password to stop working",
@@ -126,18 +126,18 @@ def password_change_takes_effect(session: CertifySession, evidence: Evidence) ->
 
 
 @check("DB-007")
-def expiration_change_is_answered(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "update_expiration", "NewUser gave no user to change: DB-005's failure")
+def expiration_change_is_answered(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "update_expiration", "NewUser gave no user to change: DB-005's failure")
     expect(step.ok, "UpdateUser with a new expiration (what a lease renewal sends) to succeed", step.error or "")
     return f"answered in {step.ms:.0f} ms"
 
 
 @check("DB-008")
-def deleted_user_is_gone(session: CertifySession, evidence: Evidence) -> str:
-    step = _step(session, evidence, "delete_user", "NewUser gave no user to delete: DB-005's failure")
-    again = _step(session, evidence, "delete_user_again")
+def deleted_user_is_gone(ctx: CheckContext, evidence: Evidence) -> str:
+    step = _step(ctx, evidence, "delete_user", "NewUser gave no user to delete: DB-005's failure")
+    again = _step(ctx, evidence, "delete_user_again")
     expect(step.ok, "an answer to DeleteUser", step.error or "")
-    _needs_login_probe(session)
+    _needs_login_probe(ctx)
     expect(step.facts.get("logs_in_after") is False, "the deleted user not to log in",
            f"it still logs in: {step.facts.get('logs_in_after_seen')}")
     if "exists_after" in step.facts:
@@ -148,8 +148,8 @@ def deleted_user_is_gone(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("DB-009")
-def close_then_shutdown_exits(session: CertifySession, evidence: Evidence) -> str:
-    seen = _seen(session, evidence)
+def close_then_shutdown_exits(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = _seen(ctx, evidence)
     close = seen.steps.get("close")
     if close is not None:
         evidence["close"] = close.as_evidence()
@@ -163,26 +163,26 @@ def close_then_shutdown_exits(session: CertifySession, evidence: Evidence) -> st
 
 
 # -- through the server ------------------------------------------------------------
-def _connection(session: CertifySession, evidence: Evidence):
-    _table(session)
+def _connection(ctx: CheckContext, evidence: Evidence):
+    _table(ctx)
     try:
-        mount = session.mount
+        mount = ctx.mount
     except RegistrationFailed as failure:
         expect(False, "the plugin registered and configured as a verified connection",
                f"{failure.step}: HTTP {failure.status}: {failure.words}")
     return mount
 
 
-def _probe(session: CertifySession) -> DatabaseProbe:
-    return DatabaseProbe(_table(session))
+def _probe(ctx: CheckContext) -> DatabaseProbe:
+    return DatabaseProbe(_table(ctx))
 
 
-def _creds(session: CertifySession, mount, role: str, facts: list) -> tuple[dict, dict]:
-    response = session.api("GET", f"{mount.path}/creds/{role}")
+def _creds(ctx: CheckContext, mount, role: str, facts: list) -> tuple[dict, dict]:
+    response = ctx.api("GET", f"{mount.path}/creds/{role}")
     body = response.json() if response.content else {}
     data = body.get("data") or {}
     if data.get("password"):
-        session.secrets.add(data["password"])
+        ctx.add_secret(data["password"])
     facts.append(f"GET creds/{role} -> {response.status_code} {data.get('username', '')}")
     seen = (f"HTTP 200 with username {data.get('username', '')!r} and lease_id {body.get('lease_id', '')!r}"
             if response.status_code == 200 else f"HTTP {response.status_code}: {server_words(response)}")
@@ -191,22 +191,22 @@ def _creds(session: CertifySession, mount, role: str, facts: list) -> tuple[dict
     return body, data
 
 
-def _role(session: CertifySession, mount, role: str) -> None:
-    table = _table(session)
+def _role(ctx: CheckContext, mount, role: str) -> None:
+    table = _table(ctx)
     body: dict[str, Any] = {"db_name": mount.name, "default_ttl": LEASE_TTL_S, "max_ttl": LEASE_MAX_TTL_S}
     if table.creation_statements:
         body["creation_statements"] = list(table.creation_statements)
-    response = session.api("PUT", f"{mount.path}/roles/{role}", json=body)
+    response = ctx.api("PUT", f"{mount.path}/roles/{role}", json=body)
     expect(response.status_code in (200, 204), f"the role {role} to be written", f"HTTP {response.status_code}: {server_words(response)}")
 
 
 @check("DB-010")
-def connection_is_configured(session: CertifySession, evidence: Evidence) -> str:
-    mount = _connection(session, evidence)
-    response = session.api("GET", f"{mount.path}/config/{mount.name}")
+def connection_is_configured(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = _connection(ctx, evidence)
+    response = ctx.api("GET", f"{mount.path}/config/{mount.name}")
     data = response_data(response)
     details = data.get("connection_details") or {}
-    wanted = sorted(k for k in _table(session).connection if k not in SECRET_CONNECTION_KEYS)
+    wanted = sorted(k for k in _table(ctx).connection if k not in SECRET_CONNECTION_KEYS)
     evidence.update({"config": f"{mount.path}/config/{mount.name}", "plugin_name": data.get("plugin_name"),
                      "plugin_version": data.get("plugin_version"), "connection_details_keys": sorted(details)})
     expect(response.status_code == 200 and data.get("plugin_name") == mount.name,
@@ -218,25 +218,25 @@ def connection_is_configured(session: CertifySession, evidence: Evidence) -> str
 
 
 @check("DB-011")
-def dynamic_credentials_follow_their_lease(session: CertifySession, evidence: Evidence) -> str:
-    mount = _connection(session, evidence)
-    _needs_login_probe(session)
-    probe, facts = _probe(session), []
+def dynamic_credentials_follow_their_lease(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = _connection(ctx, evidence)
+    _needs_login_probe(ctx)
+    probe, facts = _probe(ctx), []
     evidence["steps"] = facts
     role = f"{ROLE_NAME}-dynamic"
-    _role(session, mount, role)
-    body, data = _creds(session, mount, role, facts)
+    _role(ctx, mount, role)
+    body, data = _creds(ctx, mount, role, facts)
     username, lease = data["username"], body["lease_id"]
     evidence.update({"username": username, "lease_duration": body.get("lease_duration"), "renewable": body.get("renewable")})
     login = probe.logs_in(username, data.get("password", ""))
     facts.append(f"login as {username}: {login.yes} ({login.seen})")
     expect(login.yes is True, f"the issued credential {username} to log in", login.seen)
-    renew = session.api("PUT", "sys/leases/renew", json={"lease_id": lease, "increment": RENEW_INCREMENT_S})
+    renew = ctx.api("PUT", "sys/leases/renew", json={"lease_id": lease, "increment": RENEW_INCREMENT_S})
     renewed = renew.json() if renew.content else {}
     facts.append(f"renew +{RENEW_INCREMENT_S}s -> {renew.status_code} lease_duration {renewed.get('lease_duration')}")
     expect(renew.status_code == 200 and 0 < (renewed.get("lease_duration") or 0) <= RENEW_INCREMENT_S,
            f"the lease renewed for at most {RENEW_INCREMENT_S} s", f"HTTP {renew.status_code}: {server_words(renew)}")
-    revoke = session.api("PUT", "sys/leases/revoke", json={"lease_id": lease})
+    revoke = ctx.api("PUT", "sys/leases/revoke", json={"lease_id": lease})
     facts.append(f"revoke -> {revoke.status_code}")
     expect(revoke.status_code == 204, "the lease to revoke", f"HTTP {revoke.status_code}: {server_words(revoke)}")
     after = probe.logs_in(username, data.get("password", ""))
@@ -245,8 +245,8 @@ def dynamic_credentials_follow_their_lease(session: CertifySession, evidence: Ev
     evidence["revoked_user_login"] = after.seen
     expect(after.yes is False, f"the revoked user {username} not to log in", f"it still does: {after.seen}")
     expect(listed.yes is not True, f"the revoked user {username} to be gone", f"still listed: {listed.seen}")
-    names = [_creds(session, mount, role, facts)[1]["username"] for _ in range(2)]
-    prefix = session.api("PUT", f"sys/leases/revoke-prefix/{mount.path}/creds/{role}")
+    names = [_creds(ctx, mount, role, facts)[1]["username"] for _ in range(2)]
+    prefix = ctx.api("PUT", f"sys/leases/revoke-prefix/{mount.path}/creds/{role}")
     facts.append(f"revoke-prefix {mount.path}/creds/{role} -> {prefix.status_code}")
     expect(prefix.status_code == 204, "revoke-prefix of the role's leases", f"HTTP {prefix.status_code}: {server_words(prefix)}")
     left = [n for n in names if probe.exists(n).yes is True]
@@ -256,17 +256,17 @@ def dynamic_credentials_follow_their_lease(session: CertifySession, evidence: Ev
 
 
 @check("DB-012")
-def static_role_rotation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
-    mount = _connection(session, evidence)
-    _needs_login_probe(session)
-    static = _table(session).static
+def static_role_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = _connection(ctx, evidence)
+    _needs_login_probe(ctx)
+    static = _table(ctx).static
     if static is None:
         raise Skip("no [database.static] user in the manifest: nothing known to rotate")
-    probe, facts = _probe(session), []
+    probe, facts = _probe(ctx), []
     evidence["steps"] = facts
     role = f"{ROLE_NAME}-static"
-    made = session.api("PUT", f"{mount.path}/static-roles/{role}",
-                       json={"db_name": mount.name, "username": static.username, "rotation_period": LEASE_TTL_S})
+    made = ctx.api("PUT", f"{mount.path}/static-roles/{role}",
+                   json={"db_name": mount.name, "username": static.username, "rotation_period": LEASE_TTL_S})
     facts.append(f"static-roles/{role} for {static.username} -> {made.status_code}")
     expect(made.status_code in (200, 204), f"the static role for {static.username}", f"HTTP {made.status_code}: {server_words(made)}")
     try:
@@ -277,12 +277,12 @@ def static_role_rotation_takes_effect(session: CertifySession, evidence: Evidenc
         passwords = []
         for label in ("after creating the role", "after rotate-role"):
             if passwords:
-                rotate = session.api("PUT", f"{mount.path}/rotate-role/{role}")
+                rotate = ctx.api("PUT", f"{mount.path}/rotate-role/{role}")
                 facts.append(f"rotate-role -> {rotate.status_code}")
                 expect(rotate.status_code in (200, 204), "rotate-role to succeed", f"HTTP {rotate.status_code}: {server_words(rotate)}")
-            creds = response_data(session.api("GET", f"{mount.path}/static-creds/{role}"))
+            creds = response_data(ctx.api("GET", f"{mount.path}/static-creds/{role}"))
             password = creds.get("password", "")
-            session.secrets.add(password)
+            ctx.add_secret(password)
             passwords.append(password)
             login = probe.logs_in(static.username, password)
             facts.append(f"static-creds {label}: logs in {login.yes}")
@@ -292,33 +292,33 @@ def static_role_rotation_takes_effect(session: CertifySession, evidence: Evidenc
         expect(passwords[0] != passwords[1] and old.yes is False, "the previous password to stop working after rotate-role",
                f"it still logs in: {old.seen}")
     finally:
-        session.api("DELETE", f"{mount.path}/static-roles/{role}")
+        ctx.api("DELETE", f"{mount.path}/static-roles/{role}")
     return f"{static.username}: rotated on creation and by rotate-role; each new password logs in, the old ones do not"
 
 
 @check("DB-013")
-def root_rotation_takes_effect(session: CertifySession, evidence: Evidence) -> str:
-    mount = _connection(session, evidence)
-    _needs_login_probe(session)
-    table = _table(session)
+def root_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = _connection(ctx, evidence)
+    _needs_login_probe(ctx)
+    table = _table(ctx)
     if not table.rotate_root:
         raise Skip("rotate_root = false in the manifest (rotate-root changes the connection user's password)")
     user, password = table.connection.get("username"), table.connection.get("password")
     if not user or not password:
         raise Skip("the manifest's connection has no username and password to rotate")
-    probe, facts = _probe(session), []
+    probe, facts = _probe(ctx), []
     evidence["steps"] = facts
-    rotate = session.api("PUT", f"{mount.path}/rotate-root/{mount.name}")
+    rotate = ctx.api("PUT", f"{mount.path}/rotate-root/{mount.name}")
     facts.append(f"rotate-root/{mount.name} -> {rotate.status_code}")
     expect(rotate.status_code in (200, 204), "rotate-root to succeed", f"HTTP {rotate.status_code}: {server_words(rotate)}")
     old = probe.logs_in(str(user), str(password))
     facts.append(f"{user} with the old password: logs in {old.yes} ({old.seen})")
     expect(old.yes is False, f"the old password of {user} to stop working", f"it still logs in: {old.seen}")
     role = f"{ROLE_NAME}-after-root"
-    _role(session, mount, role)
-    body, data = _creds(session, mount, role, facts)
+    _role(ctx, mount, role)
+    body, data = _creds(ctx, mount, role, facts)
     login = probe.logs_in(data["username"], data.get("password", ""))
     facts.append(f"new credential {data['username']}: logs in {login.yes}")
-    session.api("PUT", "sys/leases/revoke", json={"lease_id": body["lease_id"]})
+    ctx.api("PUT", "sys/leases/revoke", json={"lease_id": body["lease_id"]})
     expect(login.yes is True, "credentials issued with the rotated root password to log in", login.seen)
     return f"rotated {user}: the old password refused, the server still issues working credentials"

@@ -21,21 +21,21 @@ from conformance.catalog import check
 from conformance.runtime.handshake import certificate_facts, certificate_valid_now, decode_certificate_field
 from conformance.outcomes import Evidence, expect
 from conformance.runtime.plugin_env import PLUGIN_MAX_PORT, PLUGIN_MIN_PORT
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 
 REFUSAL_MESSAGE = "This binary is a plugin"
 
 
-def _handshake(session: CertifySession, evidence: Evidence):
-    launch = session.server_env_launch
-    evidence.update(session.evidence_of_launch(launch))
+def _handshake(ctx: CheckContext, evidence: Evidence):
+    launch = ctx.server_env_launch
+    evidence.update(ctx.evidence_of_launch(launch))
     return launch, launch.handshake
 
 
 @check("HS-001")
-def refuses_without_cookie(session: CertifySession, evidence: Evidence) -> str:
-    launch = session.cookieless_launch
-    evidence.update(session.evidence_of_launch(launch))
+def refuses_without_cookie(ctx: CheckContext, evidence: Evidence) -> str:
+    launch = ctx.cookieless_launch
+    evidence.update(ctx.evidence_of_launch(launch))
     stdout = b"".join(launch.stdout_lines)
     expect(not stdout, "nothing on stdout without the magic cookie",
            f"stdout {stdout[:120]!r}")
@@ -46,8 +46,8 @@ def refuses_without_cookie(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("HS-002")
-def explains_refusal_on_stderr(session: CertifySession, evidence: Evidence) -> str:
-    launch = session.cookieless_launch
+def explains_refusal_on_stderr(ctx: CheckContext, evidence: Evidence) -> str:
+    launch = ctx.cookieless_launch
     evidence["stderr_excerpt"] = launch.stderr[-600:]
     expect(REFUSAL_MESSAGE in launch.stderr, f"stderr to contain {REFUSAL_MESSAGE!r}",
            f"stderr {launch.stderr.strip()[:160]!r}" if launch.stderr.strip() else "an empty stderr")
@@ -55,12 +55,12 @@ def explains_refusal_on_stderr(session: CertifySession, evidence: Evidence) -> s
 
 
 @check("HS-003")
-def handshake_is_first_line(session: CertifySession, evidence: Evidence) -> str:
-    launch, handshake = _handshake(session, evidence)
+def handshake_is_first_line(ctx: CheckContext, evidence: Evidence) -> str:
+    launch, handshake = _handshake(ctx, evidence)
     if launch.first_line is None:
         seen = (f"the process exited with status {launch.exit_code} before writing a line"
                 if launch.exit_code is not None else
-                f"no line within {session.handshake_timeout_s:.0f} s")
+                f"no line within {ctx.handshake_timeout_s:.0f} s")
         expect(False, "a handshake line on stdout", seen)
     expect(launch.first_line.endswith(b"\n"), "a newline-terminated first line",
            f"{launch.first_line[:120]!r} with no newline before stdout closed")
@@ -72,15 +72,15 @@ def handshake_is_first_line(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("HS-004")
-def handshake_core_version(session: CertifySession, evidence: Evidence) -> str:
-    _, handshake = _handshake(session, evidence)
+def handshake_core_version(ctx: CheckContext, evidence: Evidence) -> str:
+    _, handshake = _handshake(ctx, evidence)
     expect(handshake.field(1) == "1", "core protocol version 1 in field 1", f"{handshake.field(1)!r}")
     return "core protocol version 1"
 
 
 @check("HS-005")
-def handshake_offered_version(session: CertifySession, evidence: Evidence) -> str:
-    launch, handshake = _handshake(session, evidence)
+def handshake_offered_version(ctx: CheckContext, evidence: Evidence) -> str:
+    launch, handshake = _handshake(ctx, evidence)
     offered = [v for v in launch.offered_versions.split(",") if v]
     evidence["offered_versions"] = offered
     expect(handshake.field(2) in offered, f"an app protocol version from PLUGIN_PROTOCOL_VERSIONS={','.join(offered)}",
@@ -89,8 +89,8 @@ def handshake_offered_version(session: CertifySession, evidence: Evidence) -> st
 
 
 @check("HS-006")
-def handshake_address_accepts(session: CertifySession, evidence: Evidence) -> str:
-    launch, handshake = _handshake(session, evidence)
+def handshake_address_accepts(ctx: CheckContext, evidence: Evidence) -> str:
+    launch, handshake = _handshake(ctx, evidence)
     network, address = handshake.network, handshake.address or ""
     expect(network in ("unix", "tcp"), "network unix or tcp in field 3", f"{network!r}")
     if network == "unix":
@@ -107,15 +107,15 @@ def handshake_address_accepts(session: CertifySession, evidence: Evidence) -> st
 
 
 @check("HS-007")
-def handshake_protocol_grpc(session: CertifySession, evidence: Evidence) -> str:
-    _, handshake = _handshake(session, evidence)
+def handshake_protocol_grpc(ctx: CheckContext, evidence: Evidence) -> str:
+    _, handshake = _handshake(ctx, evidence)
     expect(handshake.field(5) == "grpc", "protocol grpc in field 5", f"{handshake.field(5)!r}")
     return "protocol grpc"
 
 
 @check("HS-008")
-def handshake_server_certificate(session: CertifySession, evidence: Evidence) -> str:
-    launch, handshake = _handshake(session, evidence)
+def handshake_server_certificate(ctx: CheckContext, evidence: Evidence) -> str:
+    launch, handshake = _handshake(ctx, evidence)
     expect(launch.client_cert, "a launch with PLUGIN_CLIENT_CERT set", "no client certificate was given")
     value = handshake.field(6) or ""
     cert, problem = decode_certificate_field(value)
@@ -131,17 +131,17 @@ def handshake_server_certificate(session: CertifySession, evidence: Evidence) ->
 
 
 @check("HS-009")
-def handshake_no_seventh_field(session: CertifySession, evidence: Evidence) -> str:
-    _, handshake = _handshake(session, evidence)
+def handshake_no_seventh_field(ctx: CheckContext, evidence: Evidence) -> str:
+    _, handshake = _handshake(ctx, evidence)
     expect(len(handshake.fields) <= 6, "at most six fields (PLUGIN_MULTIPLEX_GRPC was not set)",
            f"{len(handshake.fields)} fields, the 7th {handshake.field(7)!r}")
     return f"{len(handshake.fields)} fields"
 
 
 @check("HS-010")
-def unsupported_versions_do_not_hang(session: CertifySession, evidence: Evidence) -> str:
-    launch = session.unsupported_versions_launch
-    evidence.update(session.evidence_of_launch(launch))
+def unsupported_versions_do_not_hang(ctx: CheckContext, evidence: Evidence) -> str:
+    launch = ctx.unsupported_versions_launch
+    evidence.update(ctx.evidence_of_launch(launch))
     offered = launch.offered_versions
     if launch.first_line is not None:
         announced = launch.handshake.field(2)
@@ -149,7 +149,7 @@ def unsupported_versions_do_not_hang(session: CertifySession, evidence: Evidence
                f"version {announced!r}: it claims to speak {offered}")
         return f"announced version {announced}, which the host rejects"
     expect(launch.exit_code is not None,
-           f"an exit or a handshake line within {session.handshake_timeout_s:.0f} s",
+           f"an exit or a handshake line within {ctx.handshake_timeout_s:.0f} s",
            "no line and still running: it hangs")
     expect(launch.exit_code != 0, "a non-zero exit status", "exit status 0")
     return f"exited with status {launch.exit_code}"
@@ -169,8 +169,8 @@ def _structured(line: str) -> bool:
 
 
 @check("HS-011")
-def stderr_logs_are_structured(session: CertifySession, evidence: Evidence) -> str:
-    launch = session.server_env_launch
+def stderr_logs_are_structured(ctx: CheckContext, evidence: Evidence) -> str:
+    launch = ctx.server_env_launch
     lines = [line for line in launch.stderr.splitlines() if line.strip()]
     plain = [line for line in lines if not _structured(line)]
     evidence["stderr_lines"] = len(lines)

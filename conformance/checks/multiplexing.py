@@ -10,17 +10,17 @@ per multiplex_id), sdk/helper/pluginutil/multiplexing.go.
 from __future__ import annotations
 
 from conformance.catalog import check
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.outcomes import Evidence, Skip, expect
 
 
 @check("MUX-001")
-def mounts_are_isolated(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def mounts_are_isolated(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     if not seen.multiplexing:
         raise Skip("the plugin does not report multiplexing support: one mount per process")
-    exercise = wire_exercise(session, evidence)
+    exercise = wire_exercise(ctx, evidence)
     second = seen.second_mount
     expect(second is not None, "a second mount on the same process", "it could not be made")
     evidence["second_mount"] = second

@@ -33,12 +33,10 @@ from conformance.observations.logins import auth_facts, logged_in, login_mount_m
 from conformance.observations.openapi import openapi_discovery
 from conformance.observations.read_back import mismatches, read_back_state
 from conformance.observations.restarts import stop_and_restart
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.runtime.registration import (
-    HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, request_body, response_data, server_words,
-)
+from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data, server_words
 from conformance.wirehost.scenario import UNKNOWN_OPERATION
 
 DECLARED_TYPE = {"secret": 1, "auth": 2}
@@ -53,19 +51,19 @@ CAPPED_WORDS = ("capped", "exceeded the effective max_ttl")
 
 # -- at the wire: Setup, Type, SpecialPaths, an unknown operation, storage through the broker ----------
 @check("PATH-007")
-def setup_succeeds(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence, mount_facts_only=True)
+def setup_succeeds(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence, mount_facts_only=True)
     expect(seen.setup_error is None, "a SetupReply", seen.setup_error or "")
     expect(seen.setup_err == "", "an empty SetupReply.err", f"err {seen.setup_err!r}")
     return "Setup succeeded with the mount's configuration"
 
 
 @check("PATH-004")
-def type_matches_declared(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence, mount_facts_only=True)
-    want = DECLARED_TYPE[session.plugin_type]
+def type_matches_declared(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence, mount_facts_only=True)
+    want = DECLARED_TYPE[ctx.plugin_type]
     evidence["type"] = seen.type
-    expect(seen.type == want, f"Type {want} for a {session.plugin_type} plugin", f"Type {seen.type}")
+    expect(seen.type == want, f"Type {want} for a {ctx.plugin_type} plugin", f"Type {seen.type}")
     return f"Type {seen.type}"
 
 
@@ -82,8 +80,8 @@ def special_path_problem(path: str) -> str | None:
 
 
 @check("PATH-005")
-def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence, mount_facts_only=True)
+def special_paths_well_formed(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence, mount_facts_only=True)
     evidence["special_paths"] = seen.special_paths
     problems = [f"{kind}: {problem}" for kind, paths in (seen.special_paths or {}).items()
                 for path in paths if (problem := special_path_problem(path))]
@@ -92,8 +90,8 @@ def special_paths_well_formed(session: CertifySession, evidence: Evidence) -> st
 
 
 @check("PATH-006")
-def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def unknown_operation_is_unsupported(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     answer = seen.unknown_operation or {}
     evidence["operation"] = UNKNOWN_OPERATION
     evidence["answer"] = answer
@@ -105,8 +103,8 @@ def unknown_operation_is_unsupported(session: CertifySession, evidence: Evidence
 
 
 @check("PATH-008")
-def state_round_trips_through_storage(session: CertifySession, evidence: Evidence) -> str:
-    exercise = wire_exercise(session, evidence)
+def state_round_trips_through_storage(ctx: CheckContext, evidence: Evidence) -> str:
+    exercise = wire_exercise(ctx, evidence)
     writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
     read_back = exercise["requests"][exercise["read_back_index"]]
     # Reads of what was written: a plugin's own background work (a tidy listing) is no read-back.
@@ -121,8 +119,8 @@ def state_round_trips_through_storage(session: CertifySession, evidence: Evidenc
 
 
 @check("PATH-011")
-def existence_check_matches_storage(session: CertifySession, evidence: Evidence) -> str:
-    exercise = wire_exercise(session, evidence)
+def existence_check_matches_storage(ctx: CheckContext, evidence: Evidence) -> str:
+    exercise = wire_exercise(ctx, evidence)
     seen_paths: set[str] = set()
     checked = []
     for request in exercise["requests"]:
@@ -146,9 +144,9 @@ def existence_check_matches_storage(session: CertifySession, evidence: Evidence)
 
 # -- mounted in a real server: registration, help, unknown paths -------------------------------------
 @check("PATH-001")
-def registers_and_mounts(session: CertifySession, evidence: Evidence) -> str:
+def registers_and_mounts(ctx: CheckContext, evidence: Evidence) -> str:
     try:
-        mount = session.mount
+        mount = ctx.mount
     except RegistrationFailed as failure:
         evidence.update(failure.evidence)
         expect(False, "registration and mount to succeed", f"{failure.step}: HTTP {failure.status}: {failure.words}")
@@ -157,15 +155,15 @@ def registers_and_mounts(session: CertifySession, evidence: Evidence) -> str:
                      "timings_ms": mount.timings_ms})
     running = mount.mount_entry.get("running_sha256")
     expect(running == mount.sha256, f"running_sha256 {mount.sha256}", f"running_sha256 {running!r}")
-    pids = session.plugin_pids()
+    pids = ctx.plugin_pids()
     evidence["plugin_pids"] = pids
     return f"mounted at {mount.path}/ running sha256 {running[:12]}…, version {mount.mount_entry.get('running_plugin_version') or 'none'}"
 
 
 @check("PATH-002")
-def root_help_returns_text(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    response, elapsed_ms = session.timed_request("GET", f"{mount.path}/", params={"help": "1"})
+def root_help_returns_text(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    response, elapsed_ms = ctx.timed_request("GET", f"{mount.path}/", params={"help": "1"})
     evidence["request"] = f"GET /v1/{mount.path}/?help=1 -> {response.status_code} in {elapsed_ms:.1f} ms"
     expect(response.status_code == 200, "HTTP 200 with a help text",
            f"HTTP {response.status_code}: {server_words(response)}")
@@ -178,12 +176,12 @@ def root_help_returns_text(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("PATH-003")
-def unknown_path_is_unsupported(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    before = session.plugin_pids()
-    response, elapsed_ms = session.timed_request("GET", f"{mount.path}/{UNKNOWN_PATH}")
+def unknown_path_is_unsupported(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    before = ctx.plugin_pids()
+    response, elapsed_ms = ctx.timed_request("GET", f"{mount.path}/{UNKNOWN_PATH}")
     words = server_words(response)
-    after = session.plugin_pids()
+    after = ctx.plugin_pids()
     evidence.update({
         "request": f"GET /v1/{mount.path}/{UNKNOWN_PATH} -> {response.status_code} in {elapsed_ms:.1f} ms",
         "server_words": words, "plugin_pids_before": before, "plugin_pids_after": after,
@@ -198,8 +196,8 @@ def unknown_path_is_unsupported(session: CertifySession, evidence: Evidence) -> 
 
 # -- what the paths mean: read-back, isolation, concurrency, lists, deletes, persistence --------------
 @check("PATH-015")
-def written_state_reads_back(session: CertifySession, evidence: Evidence) -> str:
-    state = read_back_state(session)
+def written_state_reads_back(ctx: CheckContext, evidence: Evidence) -> str:
+    state = read_back_state(ctx)
     evidence["transcript"] = state["transcript"]
     reader, read = state["reader"], state["read"]
     expect(read["status"] == 200, f"{reader.line} to answer HTTP 200", f"HTTP {read['status']}: {read['words']}")
@@ -218,63 +216,61 @@ EXTRA_MOUNTS = 2  # with the first: three mounts of one plugin, as a platform se
 
 
 @check("PATH-017")
-def mounts_do_not_share_state(session: CertifySession, evidence: Evidence) -> str:
-    state = read_back_state(session)
+def mounts_do_not_share_state(ctx: CheckContext, evidence: Evidence) -> str:
+    state = read_back_state(ctx)
     reader, first = state["reader"], state["read"]
-    mount = session.mount
+    mount = ctx.mount
     written = state["written"].get(reader.path) or {}
     others, answers = [], []
     try:
         for number in range(2, 2 + EXTRA_MOUNTS):
             try:
-                others.append(another_mount(session.server, mount, str(number)))
+                others.append(ctx.server.another_mount(mount, str(number)))
             except RegistrationFailed as failure:
                 expect(False, f"mount {number} of the same plugin", f"{failure.step}: HTTP {failure.status}: {failure.words}")
             other = others[-1]
-            for request in session.setup:  # the other mounts get the same configuration, not the exercise's writes
-                session.api(HTTP_METHOD[request.operation], f"{other.path}/{request.path}", json=request.data)
-            response = session.api(HTTP_METHOD[reader.operation], f"{other.path}/{reader.path}")
+            for request in ctx.setup:  # the other mounts get the same configuration, not the exercise's writes
+                ctx.api(HTTP_METHOD[request.operation], f"{other.path}/{request.path}", json=request.data)
+            response = ctx.api(HTTP_METHOD[reader.operation], f"{other.path}/{reader.path}")
             seen = response_data(response)
             answers.append(f"{other.path}/: {reader.line} -> {response.status_code}")
             same, _ = mismatches(written, seen or {}) if written else ([], [])
             leaked = bool(seen) and (seen == first.get("data") and bool(written) or bool(same))
             expect(not leaked, f"{reader.line} on {other.path}/ not to return what the first mount wrote",
                    f"fields {same or sorted(seen or {})} with the first mount's values")
-        session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")  # every mount live now
-        pids = session.plugin_pids()
-        session.multiplexing.update({"mounts": 1 + len(others), "processes": len(pids),
-                                     "served_as": "one process for all mounts" if len(pids) == 1
-                                     else "one process per mount" if len(pids) == 1 + len(others)
-                                     else f"{len(pids)} processes for {1 + len(others)} mounts"})
-        evidence.update({"other_mounts": answers, "processes": pids, "served_as": session.multiplexing["served_as"],
-                         "reports_multiplexing": session.multiplexing.get("reported")})
+        ctx.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")  # every mount live now
+        pids = ctx.plugin_pids()
+        ctx.multiplexing.update({"mounts": 1 + len(others), "processes": len(pids),
+                                 "served_as": "one process for all mounts" if len(pids) == 1
+                                 else "one process per mount" if len(pids) == 1 + len(others)
+                                 else f"{len(pids)} processes for {1 + len(others)} mounts"})
+        evidence.update({"other_mounts": answers, "processes": pids, "served_as": ctx.multiplexing["served_as"],
+                         "reports_multiplexing": ctx.multiplexing.get("reported")})
     finally:
-        evidence["other_mounts_disabled"] = [disable_mount(session.server, other) for other in others]
+        evidence["other_mounts_disabled"] = [ctx.server.disable_mount(other) for other in others]
     return (f"{len(others)} more mounts answered {reader.line} without the first mount's data; "
-            f"{1 + len(others)} mounts served by {session.multiplexing['served_as']}")
+            f"{1 + len(others)} mounts served by {ctx.multiplexing['served_as']}")
 
 
 @check("PATH-018")
-def concurrent_requests_all_succeed(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    reader = read_back(session.exercise) if session.exercise else None
+def concurrent_requests_all_succeed(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    reader = read_back(ctx.exercise) if ctx.exercise else None
     method, path, params = ((HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}", None) if reader
                             else ("GET", f"{mount.path}/", {"help": "1"}))
-    single = session.api(method, path, params=params).status_code
-    pids_before = session.plugin_pids()
-    token = session.server.root_token
+    single = ctx.api(method, path, params=params).status_code
+    pids_before = ctx.plugin_pids()
 
     def one(_):
         started = time.monotonic()
-        response = session.server.request_as(token, method, path, params=params)
+        response = ctx.server.request_as(True, method, path, params=params)  # a connection of its own per thread
         return response.status_code, (time.monotonic() - started) * 1000, server_words(response) if response.status_code >= 300 else ""
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=CONCURRENT_REQUESTS) as pool:
         answers = list(pool.map(one, range(CONCURRENT_REQUESTS)))
     wall_ms = (time.monotonic() - started) * 1000
-    session.requests_checked += CONCURRENT_REQUESTS
-    pids_after = session.plugin_pids()
+    pids_after = ctx.plugin_pids()
     statuses = sorted({a[0] for a in answers})
     latencies = sorted(a[1] for a in answers)
     evidence.update({"request": f"{method} {path}", "concurrency": CONCURRENT_REQUESTS, "single_status": single,
@@ -289,9 +285,9 @@ def concurrent_requests_all_succeed(session: CertifySession, evidence: Evidence)
     return f"{CONCURRENT_REQUESTS} concurrent {method} {path}: all HTTP {single} in {wall_ms:.0f} ms; same process"
 
 
-def _list_pairs(session: CertifySession) -> list[tuple[str, Any]]:
+def _list_pairs(ctx: CheckContext) -> list[tuple[str, Any]]:
     """(list path, write operation) pairs: a list path and the item path under it that the plugin writes."""
-    operations = openapi_discovery(session).operations
+    operations = openapi_discovery(ctx).operations
     posts = {op.template: op for op in operations if op.operation == "update"}
     pairs = []
     for op in operations:
@@ -305,9 +301,9 @@ def _list_pairs(session: CertifySession) -> list[tuple[str, Any]]:
 
 
 @check("PATH-012")
-def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    pairs = _list_pairs(session)
+def list_answers_carry_keys(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    pairs = _list_pairs(ctx)
     if not pairs:
         raise Skip("the OpenAPI document declares no list operation")
     seen, confirmed = [], 0
@@ -316,10 +312,10 @@ def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
         if writer is not None:
             data = derive(writer)[0].data  # the documented request
             item = writer.path.replace(PROBE_NAME, LIST_PROBE)
-            response = session.api("POST", f"{mount.path}/{item}", json=data)
+            response = ctx.api("POST", f"{mount.path}/{item}", json=data)
             wrote = LIST_PROBE if response.status_code < 300 else None
             seen.append({"write": f"POST {item}", "status": response.status_code})
-        response = session.api("LIST", f"{mount.path}/{list_path}")
+        response = ctx.api("LIST", f"{mount.path}/{list_path}")
         data = response_data(response) or {}
         keys = data.get("keys")
         seen.append({"list": f"LIST {list_path}", "status": response.status_code, "keys": keys if isinstance(keys, list) else keys,
@@ -334,7 +330,7 @@ def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
         if wrote:
             expect(wrote in keys or f"{wrote}/" in keys, f"LIST {list_path} to name {wrote}, just written",
                    f"keys {keys[:10]}")
-            session.api("DELETE", f"{mount.path}/{writer.path.replace(PROBE_NAME, LIST_PROBE)}")
+            ctx.api("DELETE", f"{mount.path}/{writer.path.replace(PROBE_NAME, LIST_PROBE)}")
     evidence["lists"] = seen
     if not confirmed and not any(s.get("status") == 200 for s in seen if "list" in s):
         raise Skip("no list answered with items: nothing listable could be written")
@@ -343,15 +339,15 @@ def list_answers_carry_keys(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("PATH-013")
-def delete_of_missing_item_is_not_an_error(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    deletes = [op for op in openapi_discovery(session).operations if op.operation == "delete" and op.parameters]
+def delete_of_missing_item_is_not_an_error(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    deletes = [op for op in openapi_discovery(ctx).operations if op.operation == "delete" and op.parameters]
     if not deletes:
         raise Skip("the OpenAPI document declares no delete of a named item")
     answers = []
     for op in deletes:
         path = op.path.replace(PROBE_NAME, NEVER_WRITTEN)
-        response = session.api("DELETE", f"{mount.path}/{path}")
+        response = ctx.api("DELETE", f"{mount.path}/{path}")
         answers.append({"request": f"DELETE {path}", "status": response.status_code,
                         "words": server_words(response) if response.status_code >= 300 else ""})
     evidence["deletes"] = answers
@@ -362,17 +358,17 @@ def delete_of_missing_item_is_not_an_error(session: CertifySession, evidence: Ev
 
 
 @check("PATH-016")
-def state_survives_reload_and_restart(session: CertifySession, evidence: Evidence) -> str:
-    state = read_back_state(session)
+def state_survives_reload_and_restart(ctx: CheckContext, evidence: Evidence) -> str:
+    state = read_back_state(ctx)
     reader, first = state["reader"], state["read"]
     written = state["written"].get(reader.path) or {}
-    mount = session.mount
+    mount = ctx.mount
     expect(first["status"] == 200, f"{reader.line} to answer before the reload", f"HTTP {first['status']}")
     steps = []
 
     def read_again(label: str) -> None:
-        response = session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
-        steps.append({"after": label, "read": f"{reader.line} -> {response.status_code}", "pids": session.plugin_pids()})
+        response = ctx.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+        steps.append({"after": label, "read": f"{reader.line} -> {response.status_code}", "pids": ctx.plugin_pids()})
         expect(response.status_code == 200, f"{reader.line} to answer HTTP 200 after {label}",
                f"HTTP {response.status_code}: {server_words(response)}")
         seen = response_data(response) or {}
@@ -381,23 +377,23 @@ def state_survives_reload_and_restart(session: CertifySession, evidence: Evidenc
                f"what was written before {label}", "; ".join(different) or f"fields {sorted(seen)}")
 
     evidence["steps"] = steps
-    pids = session.plugin_pids()
-    reload = session.api("PUT", "sys/plugins/reload/backend", json={"mounts": [f"{mount.path}/"]})
+    pids = ctx.plugin_pids()
+    reload = ctx.server.reload_mount(mount)
     steps.append({"reload": f"PUT sys/plugins/reload/backend -> {reload.status_code}", "pids_before": pids})
     expect(reload.status_code in (200, 204), "the server to reload the mount's plugin",
            f"HTTP {reload.status_code}: {server_words(reload)}")
     read_again("a plugin reload")
-    killed = _kill(session.plugin_pids())
+    killed = _kill(ctx.plugin_pids())
     steps.append({"killed": killed})
     expect(bool(killed), "a plugin process to restart", "none was running")
     deadline = time.monotonic() + RELAUNCH_BOUND_S
     while True:  # the server relaunches a dead plugin on the next request, which may first fail once
-        response = session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+        response = ctx.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
         if response.status_code == 200 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     read_again("the plugin process was killed and relaunched")
-    after = session.plugin_pids()
+    after = ctx.plugin_pids()
     expect(bool(after) and not set(after) & set(killed), "a new plugin process serving the mount",
            f"pids {after}, killed {killed}")
     return f"read back after a reload and after a new process (pid {killed} -> {after})"
@@ -417,10 +413,10 @@ def _kill(pids: list[int]) -> list[int]:
 
 
 @check("PATH-023")
-def state_survives_server_restart(session: CertifySession, evidence: Evidence) -> str:
-    if not session.exercise:
+def state_survives_server_restart(ctx: CheckContext, evidence: Evidence) -> str:
+    if not ctx.exercise:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
-    facts = stop_and_restart(session)
+    facts = stop_and_restart(ctx)
     expect("mount_failed" not in facts, "the plugin mounted on a persistent server", facts.get("mount_failed", ""))
     (before, seen_before), (after, seen) = facts["read_before"], facts["read_after"]
     evidence.update({"writes": facts["writes"]["transcript"], "read_before_stop": f"{facts['reader']} -> {before}",
@@ -452,37 +448,37 @@ def classify(status: int, words: str) -> str:
     return "refused-silently"
 
 
-def _send(session: CertifySession, mount_path: str, request: DerivedRequest) -> dict[str, Any]:
+def _send(ctx: CheckContext, mount_path: str, request: DerivedRequest) -> dict[str, Any]:
     started = time.monotonic()
-    response = session.api(HTTP_METHOD[request.operation], f"{mount_path}/{request.path}",
-                           **request_body(request.operation, request.data))
+    response = ctx.api(HTTP_METHOD[request.operation], f"{mount_path}/{request.path}",
+                       **request_body(request.operation, request.data))
     words = server_words(response) if response.status_code >= 300 else ""
     return {"request": request.line[:160], "status": response.status_code, "words": words[:200],
             "class": classify(response.status_code, words), "ms": round((time.monotonic() - started) * 1000, 1)}
 
 
-def derived_answers(session: CertifySession) -> dict[str, Any]:
+def derived_answers(ctx: CheckContext) -> dict[str, Any]:
     """Every derived request sent once, in document order, with the plugin's pids watched throughout."""
     def observe() -> dict[str, Any]:
-        discovery = openapi_discovery(session)
-        mount = session.mount
+        discovery = openapi_discovery(ctx)
+        mount = ctx.mount
         requests = [r for op in discovery.operations for r in derive(op)]
-        pids_before = session.plugin_pids()
+        pids_before = ctx.plugin_pids()
         answers, pid_changes = [], []
         for request in requests:
-            answer = _send(session, mount.path, request)
+            answer = _send(ctx, mount.path, request)
             answers.append(answer)
             if answer["status"] >= 500:  # only then can the process have gone; psutil scans cost ms
-                pids = session.plugin_pids()
+                pids = ctx.plugin_pids()
                 if pids != pids_before:
                     pid_changes.append({"after": answer["request"], "pids": pids})
-        pids_after = session.plugin_pids()
+        pids_after = ctx.plugin_pids()
         if pids_after != pids_before and not pid_changes:
             pid_changes.append({"after": "the last request", "pids": pids_after})
         return {"answers": answers, "pids_before": pids_before, "pids_after": pids_after,
                 "pid_changes": pid_changes, "skipped_paths": discovery.skipped_paths,
                 "operations": [f"{op.operation} {op.template}" for op in discovery.operations]}
-    return session.once("derived_answers", observe)
+    return ctx.once("derived_answers", observe)
 
 
 def _summary(answers: list[dict[str, Any]]) -> dict[str, int]:
@@ -490,8 +486,8 @@ def _summary(answers: list[dict[str, Any]]) -> dict[str, int]:
 
 
 @check("PATH-009")
-def derived_requests_do_not_crash(session: CertifySession, evidence: Evidence) -> str:
-    run = derived_answers(session)
+def derived_requests_do_not_crash(ctx: CheckContext, evidence: Evidence) -> str:
+    run = derived_answers(ctx)
     answers = run["answers"]
     evidence.update({"operations": run["operations"], "requests_sent": len(answers), "by_class": _summary(answers),
                      "plugin_pids_before": run["pids_before"], "plugin_pids_after": run["pids_after"],
@@ -509,8 +505,8 @@ def derived_requests_do_not_crash(session: CertifySession, evidence: Evidence) -
 
 
 @check("PATH-010")
-def invalid_input_is_a_client_error(session: CertifySession, evidence: Evidence) -> str:
-    answers = derived_answers(session)["answers"]
+def invalid_input_is_a_client_error(ctx: CheckContext, evidence: Evidence) -> str:
+    answers = derived_answers(ctx)["answers"]
     evidence["by_class"] = _summary(answers)
     server_errors = [a for a in answers if a["class"] == "server-error"]
     silent = [a for a in answers if a["class"] == "refused-silently"]
@@ -525,13 +521,13 @@ def invalid_input_is_a_client_error(session: CertifySession, evidence: Evidence)
 
 
 @check("PATH-014")
-def unsupported_operation_is_told_apart(session: CertifySession, evidence: Evidence) -> str:
-    discovery = openapi_discovery(session)
-    mount = session.mount
+def unsupported_operation_is_told_apart(ctx: CheckContext, evidence: Evidence) -> str:
+    discovery = openapi_discovery(ctx)
+    mount = ctx.mount
     probes = undeclared(discovery)
     if not probes:
         raise Skip("every literal path declares read, update and delete: no undeclared operation to send")
-    answers = [_send(session, mount.path, r) for r in probes]
+    answers = [_send(ctx, mount.path, r) for r in probes]
     evidence["undeclared_operations"] = answers
     wrong = [a for a in answers if a["status"] != 405]
     expect(not wrong, "HTTP 405 'unsupported operation' for an operation a declared path does not serve "
@@ -542,9 +538,9 @@ def unsupported_operation_is_told_apart(session: CertifySession, evidence: Evide
 
 # -- auth methods: login, the token it yields, unauthenticated paths ----------------------------------
 @check("PATH-019")
-def login_yields_a_working_token(session: CertifySession, evidence: Evidence) -> str:
-    recipe = session.login
-    with logged_in(session) as login:
+def login_yields_a_working_token(ctx: CheckContext, evidence: Evidence) -> str:
+    recipe = ctx.login
+    with logged_in(ctx) as login:
         pass
     evidence["auth"] = auth_facts(login["auth"])
     expect(login["lookup_status"] == 200, "the issued token to work (auth/token/lookup-self answers 200)",
@@ -560,10 +556,10 @@ def login_yields_a_working_token(session: CertifySession, evidence: Evidence) ->
 
 
 @check("PATH-020")
-def login_ttl_within_mount_limits(session: CertifySession, evidence: Evidence) -> str:
-    with logged_in(session) as login:
+def login_ttl_within_mount_limits(ctx: CheckContext, evidence: Evidence) -> str:
+    with logged_in(ctx) as login:
         auth = login["auth"]
-    max_ttl = login_mount_max_ttl(session)
+    max_ttl = login_mount_max_ttl(ctx)
     duration, token_ttl = auth.get("lease_duration"), login["token_data"].get("ttl")
     evidence.update({"lease_duration": duration, "token_ttl": token_ttl, "mount_max_lease_ttl": max_ttl,
                      "warnings": login["warnings"]})
@@ -594,10 +590,10 @@ def _matches(pattern: str, path: str) -> bool:
     return True
 
 
-def _candidates(session: CertifySession, pattern: str) -> list[str]:
+def _candidates(ctx: CheckContext, pattern: str) -> list[str]:
     """Concrete paths for a declared pattern: documented paths it covers first, else the pattern filled in."""
     try:
-        documented = sorted({op.path for op in openapi_discovery(session).operations})
+        documented = sorted({op.path for op in openapi_discovery(ctx).operations})
     except Skip:
         documented = []
     covered = [p for p in documented if _matches(pattern, p)]
@@ -612,18 +608,18 @@ PROBES = (("GET", None), ("POST", {}), ("DELETE", None))
 
 
 @check("PATH-021")
-def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence) -> str:
-    seen = session.wire_run
+def unauthenticated_paths_are_served(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = ctx.wire_run
     declared = (seen.special_paths or {}).get("unauthenticated") if seen.special_paths else None
     if not declared:
         raise Skip("the plugin declares no unauthenticated path")
-    mount = session.mount
+    mount = ctx.mount
     results = []
     for pattern in declared:
-        path = _candidates(session, pattern)[0]
+        path = _candidates(ctx, pattern)[0]
         answers = []
         for method, body in PROBES:
-            response = session.api(method, f"{mount.path}/{path}", token=None, **({"json": body} if body is not None else {}))
+            response = ctx.api(method, f"{mount.path}/{path}", token=None, **({"json": body} if body is not None else {}))
             words = server_words(response)
             answers.append(f"{method} -> {response.status_code}" + (f": {words[:80]}" if response.status_code >= 300 else ""))
             served = response.status_code != 403 and not (response.status_code == 404 and "unsupported path" in words)
@@ -641,12 +637,12 @@ def unauthenticated_paths_are_served(session: CertifySession, evidence: Evidence
 
 
 @check("PATH-022")
-def refused_login_is_a_client_error(session: CertifySession, evidence: Evidence) -> str:
-    recipe = login_recipe(session)
+def refused_login_is_a_client_error(ctx: CheckContext, evidence: Evidence) -> str:
+    recipe = login_recipe(ctx)
     if recipe.refused_data is None:
         raise Skip("no login.refused_data in the manifest: no known-bad login to send")
-    mount = session.mount
-    response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.refused_data)
+    mount = ctx.mount
+    response = ctx.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.refused_data)
     words = server_words(response)
     evidence["refused_login"] = f"POST {recipe.path} with login.refused_data -> {response.status_code}: {words[:200]}"
     expect(response.status_code in (400, 401, 403), "a refused login answered 400 or 403 with an error",

@@ -24,7 +24,7 @@ from conformance.catalog import check
 from conformance.observations.metrics import percentile
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.registration import RegistrationFailed
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 from conformance.observations.wake_request import wake_request
 
 HANDSHAKE_MS = 1000.0  # from the launch to the handshake line
@@ -35,74 +35,73 @@ LOAD_WORKERS, LOAD_REQUESTS = 4, 40
 
 
 @check("PERF-001")
-def handshake_is_quick(session: CertifySession, evidence: Evidence) -> str:
-    observation = session.server_env_launch
+def handshake_is_quick(ctx: CheckContext, evidence: Evidence) -> str:
+    observation = ctx.server_env_launch
     if observation.seconds_to_first_line is None or not observation.stdout_lines:
         raise Skip("no handshake line to time (HS-003's failure)")
     ms = round(observation.seconds_to_first_line * 1000, 1)
-    session.metrics["handshake_ms"] = ms
+    ctx.metrics["handshake_ms"] = ms
     evidence.update({"handshake_ms": ms, "threshold_ms": HANDSHAKE_MS})
     expect(ms <= HANDSHAKE_MS, f"the handshake line within {HANDSHAKE_MS:.0f} ms of the launch", f"{ms} ms")
     return f"handshake after {ms} ms (threshold {HANDSHAKE_MS:.0f} ms)"
 
 
 @check("PERF-002")
-def requests_are_quick_under_load(session: CertifySession, evidence: Evidence) -> str:
-    if session.server is None:
-        seen = session.wire_run
+def requests_are_quick_under_load(ctx: CheckContext, evidence: Evidence) -> str:
+    if ctx.server is None:
+        seen = ctx.wire_run
         if not seen.request_ms:
             raise Skip("the wire host timed no request")
         samples, how = seen.request_ms, f"{len(seen.request_ms)} HandleRequest round trips at the wire"
     else:
         try:
-            session.mount
+            ctx.mount
         except RegistrationFailed as failure:
             raise Skip(f"the plugin did not mount ({failure.step}): PATH-001's failure") from None
-        samples, how = _load(session), f"{LOAD_REQUESTS} requests through the server, {LOAD_WORKERS} at a time"
+        samples, how = _load(ctx), f"{LOAD_REQUESTS} requests through the server, {LOAD_WORKERS} at a time"
     p50, p99 = round(statistics.median(samples), 2), round(percentile(samples, 0.99), 2)
-    session.metrics.update({"rpc_p50_ms": p50, "rpc_p99_ms": p99, "first_request_ms": round(samples[0], 2)})
+    ctx.metrics.update({"rpc_p50_ms": p50, "rpc_p99_ms": p99, "first_request_ms": round(samples[0], 2)})
     evidence.update({"load": how, "rpc_p50_ms": p50, "rpc_p99_ms": p99, "threshold_p99_ms": RPC_P99_MS})
     expect(p99 <= RPC_P99_MS, f"p99 of {how} within {RPC_P99_MS:.0f} ms", f"p99 {p99} ms (p50 {p50} ms)")
     return f"{how}: p50 {p50} ms, p99 {p99} ms (threshold {RPC_P99_MS:.0f} ms)"
 
 
-def _load(session: CertifySession) -> list[float]:
-    method, path, params = wake_request(session)
-    server, token = session.server, session.server.root_token
+def _load(ctx: CheckContext) -> list[float]:
+    method, path, params = wake_request(ctx)
+    server = ctx.server
 
     def one(_) -> float:
         started = time.monotonic()
-        server.request_as(token, method, path, params=params)
+        server.request_as(True, method, path, params=params)  # each on a connection of its own: threads at once
         return (time.monotonic() - started) * 1000
 
     with ThreadPoolExecutor(max_workers=LOAD_WORKERS) as pool:
         samples = list(pool.map(one, range(LOAD_REQUESTS)))
-    session.requests_checked += LOAD_REQUESTS
     return samples
 
 
 @check("PERF-003")
-def shutdown_is_quick(session: CertifySession, evidence: Evidence) -> str:
+def shutdown_is_quick(ctx: CheckContext, evidence: Evidence) -> str:
     """Timed at the wire, where the suite's own host sends GRPCController/Shutdown. (SHUT-004's unmount comes
     later, with the late checks: its figure fills the report's shutdown_ms only where this check set none.)"""
-    seen = session.database_wire_run if session.plugin_type == "database" else session.wire_run
+    seen = ctx.database_wire_run if ctx.plugin_type == "database" else ctx.wire_run
     result = seen.shutdown
     if result is None or result.seconds_to_exit is None:
         raise Skip("no clean exit to time (SHUT-002's or DB-009's failure)")
     ms, how = round(result.seconds_to_exit * 1000, 1), "from GRPCController/Shutdown to the exit, at the wire"
-    session.metrics["shutdown_ms"] = ms
+    ctx.metrics["shutdown_ms"] = ms
     evidence.update({"shutdown_ms": ms, "measured": how, "threshold_ms": SHUTDOWN_MS})
     expect(ms <= SHUTDOWN_MS, f"an exit within {SHUTDOWN_MS:.0f} ms ({how})", f"{ms} ms")
     return f"exited {ms} ms {how.split(' ', 1)[1]} (threshold {SHUTDOWN_MS:.0f} ms)"
 
 
 @check("PERF-004")
-def memory_is_modest(session: CertifySession, evidence: Evidence) -> str:
+def memory_is_modest(ctx: CheckContext, evidence: Evidence) -> str:
     figures = {}
-    seen = session.wire_run
+    seen = ctx.wire_run
     if seen.rss_mb is not None:
         figures["wire"] = seen.rss_mb
-    for pid in session.plugin_pids():
+    for pid in ctx.plugin_pids():
         try:
             figures[f"server pid {pid}"] = round(psutil.Process(pid).memory_info().rss / 2**20, 2)
         except psutil.NoSuchProcess:
@@ -110,7 +109,7 @@ def memory_is_modest(session: CertifySession, evidence: Evidence) -> str:
     if not figures:
         raise Skip("no serving plugin process to measure")
     worst = max(figures.values())
-    session.metrics["plugin_rss_mb"] = worst
+    ctx.metrics["plugin_rss_mb"] = worst
     evidence.update({"rss_mb": figures, "threshold_mb": RSS_MB})
     expect(worst <= RSS_MB, f"resident memory within {RSS_MB:.0f} MB", f"{worst} MB ({figures})")
     return f"resident memory {worst} MB (threshold {RSS_MB:.0f} MB)"

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from conformance.catalog import check
 from conformance.manifest import WRITE_OPERATIONS
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.registration import HTTP_METHOD, server_words
 
 
 @check("SEC-001")
-def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def survives_request_abuse(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     evidence["abuse"] = seen.abuse
     parallel = seen.abuse.get("parallel", {})
     expect(seen.pid_before_abuse is not None, "a live plugin to abuse",
@@ -37,8 +37,8 @@ def survives_request_abuse(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("SEC-002")
-def survives_storage_faults(session: CertifySession, evidence: Evidence) -> str:
-    exercise = wire_exercise(session, evidence)
+def survives_storage_faults(ctx: CheckContext, evidence: Evidence) -> str:
+    exercise = wire_exercise(ctx, evidence)
     failing, slow = exercise["failing_storage"], exercise["slow_storage"]
     expect(failing is not None and not failing["answer"].startswith(("StreamTerminatedError", "TIMEOUT", "TimeoutError")),
            "an answer while storage fails", failing["answer"] if failing else "the plugin was gone")
@@ -53,8 +53,8 @@ LOOPBACK = ("127.", "::1")
 
 
 @check("SEC-004")
-def listens_on_loopback_only(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def listens_on_loopback_only(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     if seen.listeners is None:
         raise Skip("the plugin was gone before its listeners could be looked at (SEC-001's failure)")
     wide = [address for address in seen.listeners if not address.startswith(LOOPBACK)]
@@ -64,15 +64,15 @@ def listens_on_loopback_only(session: CertifySession, evidence: Evidence) -> str
 
 
 @check("SEC-003")
-def configuration_needs_a_token(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    writes = [r for r in (*session.setup, *session.exercise) if r.operation in WRITE_OPERATIONS]
+def configuration_needs_a_token(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    writes = [r for r in (*ctx.setup, *ctx.exercise) if r.operation in WRITE_OPERATIONS]
     if not writes:
         raise Skip("no [[setup]] or [[exercise]] writes in the manifest: no configuration path known")
     answers = []
     for request in writes:
-        response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", token=None,
-                               json=request.data)
+        response = ctx.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", token=None,
+                           json=request.data)
         answers.append({"request": f"{request.line} without a token", "status": response.status_code,
                         "words": server_words(response) if response.status_code >= 300 else ""})
     evidence["requests"] = answers

@@ -26,18 +26,16 @@ import requests
 
 from conformance.catalog import check
 from conformance.observations.answers import answer_text
+from conformance.observations.context import CheckContext
 from conformance.observations.metrics import UNMOUNT_EXIT_MS
 from conformance.observations.plugin_exits import exit_lines
 from conformance.observations.process_tracker import EXITED, FORCED
 from conformance.observations.read_back import read_back_state
 from conformance.observations.restarts import stop_and_restart
-from conformance.observations.session import CertifySession
 from conformance.observations.wake_request import wake_request
 from conformance.observations.wire_run import wire_seen
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.runtime.registration import (
-    catalog_body, disable_mount, install_binary, reenable_mount, response_data, server_words,
-)
+from conformance.runtime.registration import response_data, server_words
 from conformance.wirehost.scenario import QUIET_AFTER_CLEANUP_S
 
 SHUTDOWN_BOUND_S = 2.0
@@ -47,8 +45,8 @@ WAKE_BOUND_S = 3.0
 
 # -- at the wire: Cleanup and GRPCController/Shutdown -------------------------------------------------
 @check("SHUT-001")
-def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def serves_after_cleanup(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     if seen.died_before_cleanup:
         raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
     evidence["cleanup_error"] = seen.cleanup_error
@@ -60,8 +58,8 @@ def serves_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("SHUT-009")
-def quiet_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def quiet_after_cleanup(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     if seen.died_before_cleanup:
         raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
     if seen.storage_after_cleanup is None:
@@ -77,8 +75,8 @@ def quiet_after_cleanup(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("SHUT-002")
-def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def exits_after_shutdown(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     result = seen.shutdown
     if result is None:
         raise Skip("the plugin was gone before Shutdown")
@@ -90,8 +88,8 @@ def exits_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
 
 
 @check("SHUT-011")
-def nothing_outlives_the_plugin(session: CertifySession, evidence: Evidence) -> str:
-    result = wire_seen(session, evidence).shutdown
+def nothing_outlives_the_plugin(ctx: CheckContext, evidence: Evidence) -> str:
+    result = wire_seen(ctx, evidence).shutdown
     evidence["left_running"] = result.survivors
     expect(not result.survivors, "no process the plugin started still running once it exited after Shutdown",
            "; ".join(result.survivors[:3]))
@@ -99,22 +97,22 @@ def nothing_outlives_the_plugin(session: CertifySession, evidence: Evidence) -> 
 
 
 @check("SHUT-003")
-def exits_zero_after_shutdown(session: CertifySession, evidence: Evidence) -> str:
-    result = wire_seen(session, evidence).shutdown
+def exits_zero_after_shutdown(ctx: CheckContext, evidence: Evidence) -> str:
+    result = wire_seen(ctx, evidence).shutdown
     evidence["exit_code"] = result.exit_code
     expect(result.exit_code == 0, "exit status 0", f"exit status {result.exit_code}")
     return "exit status 0"
 
 
 # -- through a real server: seal, unmount, reload, server stop, orphans, catalog faults ---------------
-def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
+def ending(ctx: CheckContext, label: str, action) -> dict[str, Any]:
     """Do action; wait (bounded) for the plugin's processes to end; read how the server saw them end."""
-    server = session.server
-    method, path, params = wake_request(session)
+    server = ctx.server
+    method, path, params = wake_request(ctx)
     waking = time.monotonic()
     while True:  # wakes the plugin: a stopped one shows nothing; after a crash the first request may only fail
-        before = session.api(method, path, params=params).status_code
-        pids = session.plugin_pids()
+        before = ctx.api(method, path, params=params).status_code
+        pids = ctx.plugin_pids()
         if pids or time.monotonic() - waking > WAKE_BOUND_S:
             break
         time.sleep(0.1)
@@ -123,14 +121,14 @@ def ending(session: CertifySession, label: str, action) -> dict[str, Any]:
     started = time.monotonic()
     status = action()
     # The old processes must go; a reload may start the new one at once, so watch only these pids.
-    while set(session.plugin_pids()) & set(pids) and time.monotonic() - started < EXIT_BOUND_S:
+    while set(ctx.plugin_pids()) & set(pids) and time.monotonic() - started < EXIT_BOUND_S:
         time.sleep(0.02)
     elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-    left = sorted(set(session.plugin_pids()) & set(pids))
+    left = sorted(set(ctx.plugin_pids()) & set(pids))
     lines: list[str] = []
     deadline = time.monotonic() + 2.0  # the log line may trail the exit
     while time.monotonic() < deadline:
-        lines = exit_lines(server.log_text()[mark:], session.name)
+        lines = exit_lines(server.log_text()[mark:], ctx.name)
         if any(EXITED.search(line) for line in lines):
             break
         time.sleep(0.05)
@@ -152,72 +150,70 @@ def _judge(facts: dict[str, Any], label: str) -> str:
 
 
 @check("SHUT-005")
-def seal_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
-    server = session.server
-    key = server.unseal_key
-    expect(bool(key), "the dev server's unseal key (from its start-up output)", "none printed")
-    facts = ending(session, "sealing the server", lambda: server.request("PUT", "sys/seal").status_code)
-    unseal = server.request("PUT", "sys/unseal", json={"key": key})
+def seal_ends_the_plugin(ctx: CheckContext, evidence: Evidence) -> str:
+    server = ctx.server
+    expect(server.has_unseal_key, "the dev server's unseal key (from its start-up output)", "none printed")
+    facts = ending(ctx, "sealing the server", server.seal)
+    unseal = server.unseal()
     facts["reopened_http"] = unseal.status_code  # (a key named "unseal…" would be redacted)
     evidence.update(facts)
     expect(facts["status"] == 204, "sys/seal to succeed", f"HTTP {facts['status']}")
     expect(unseal.status_code == 200 and unseal.json().get("sealed") is False, "the server to unseal",
            f"HTTP {unseal.status_code}: {server_words(unseal)}")
     verdict = _judge(facts, "sealing")
-    method, path, params = wake_request(session)
-    response = session.api(method, path, params=params)
+    method, path, params = wake_request(ctx)
+    response = ctx.api(method, path, params=params)
     evidence["after_reopening"] = f"{method} {path} -> {response.status_code}"
     expect(response.status_code == facts["wake_status"] < 500,
            f"{method} {path} answered after unsealing as before sealing (HTTP {facts['wake_status']})",
            f"HTTP {response.status_code}: {server_words(response)}")
-    return f"sealed: {verdict}; unsealed: served again by pid {session.plugin_pids()}"
+    return f"sealed: {verdict}; unsealed: served again by pid {ctx.plugin_pids()}"
 
 
 @check("SHUT-004")
-def unmount_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    facts = ending(session, "disabling the mount", lambda: disable_mount(session.server, mount))
+def unmount_ends_the_plugin(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    facts = ending(ctx, "disabling the mount", lambda: ctx.server.disable_mount(mount))
     evidence.update(facts)
     expect(facts["status"] == 204, "disabling the mount to succeed", f"HTTP {facts['status']}")
     verdict = _judge(facts, "disabling the mount")
     # The report's shutdown_ms where PERF-003 set none (it runs before this late check, at the wire).
-    session.once(UNMOUNT_EXIT_MS, lambda: facts["ended_in_ms"])
-    reenable_mount(session.server, mount)  # what runs after (the latency figures) needs a mount
+    ctx.once(UNMOUNT_EXIT_MS, lambda: facts["ended_in_ms"])
+    ctx.server.reenable_mount(mount)  # what runs after (the latency figures) needs a mount
     return f"mount disabled: {verdict}"
 
 
 @check("SHUT-006")
-def reload_by_plugin_starts_a_new_process(session: CertifySession, evidence: Evidence) -> str:
-    mount = session.mount
-    facts = ending(session, "reloading the plugin by name",
-                   lambda: session.api("PUT", "sys/plugins/reload/backend", json={"plugin": mount.name}).status_code)
+def reload_by_plugin_starts_a_new_process(ctx: CheckContext, evidence: Evidence) -> str:
+    mount = ctx.mount
+    facts = ending(ctx, "reloading the plugin by name", lambda: ctx.server.reload_plugin(mount.name).status_code)
     evidence.update(facts)
     expect(facts["status"] in (200, 204), "sys/plugins/reload/backend with the plugin's name to succeed",
            f"HTTP {facts['status']}")
     verdict = _judge(facts, "a reload")
-    method, path, params = wake_request(session)
-    response = session.api(method, path, params=params)
-    after = session.plugin_pids()
+    method, path, params = wake_request(ctx)
+    response = ctx.api(method, path, params=params)
+    after = ctx.plugin_pids()
     evidence.update({"after_reload": f"{method} {path} -> {response.status_code}", "pids_after_reload": after})
     expect(response.status_code == facts["wake_status"], f"{method} {path} answered as before the reload "
            f"(HTTP {facts['wake_status']})", f"HTTP {response.status_code}: {server_words(response)}")
     expect(bool(after) and not set(after) & set(facts["pids_before"]), "a new plugin process serving the mount",
            f"pids {facts['pids_before']} before, {after} after")
-    if session.plugin_type == "auth" and session.login is not None:
-        login = session.api("POST", f"{mount.path}/{session.login.path}", token=None, json=session.login.data)
-        evidence["login_after_reload"] = f"POST {session.login.path} without a token -> {login.status_code}"
+    if ctx.plugin_type == "auth" and ctx.login is not None:
+        login = ctx.api("POST", f"{mount.path}/{ctx.login.path}", token=None, json=ctx.login.data)
+        evidence["login_after_reload"] = f"POST {ctx.login.path} without a token -> {login.status_code}"
         expect(login.status_code == 200, "the unauthenticated login path to work after the reload",
                f"HTTP {login.status_code}: {server_words(login)}")
         token = (login.json().get("auth") or {}).get("client_token")
         if token:
-            session.api("PUT", "auth/token/revoke-self", token=token)
+            ctx.api("PUT", "auth/token/revoke-self", token=token)
     return f"old process {verdict}; new pid {after} serves the mount"
 
 
 @check("SHUT-007")
-def server_stop_ends_the_plugin(session: CertifySession, evidence: Evidence) -> str:
+def server_stop_ends_the_plugin(ctx: CheckContext, evidence: Evidence) -> str:
     """On a server of its own: stopping the server (SIGTERM) must end the plugin by itself, before the server exits."""
-    facts = stop_and_restart(session)
+    facts = stop_and_restart(ctx)
     expect("mount_failed" not in facts, "the plugin mounted on a second server", facts.get("mount_failed", ""))
     evidence.update({k: facts[k] for k in ("pids", "server_exited_in_bound", "server_stopped_in_ms", "server_log",
                                            "alive_after")})
@@ -235,22 +231,22 @@ ORPHAN_BOUND_S = 5.0  # the 2 s grace, plus a loaded machine's margin
 
 
 @check("SHUT-008")
-def nothing_outlives_the_mounts(session: CertifySession, evidence: Evidence) -> str:
+def nothing_outlives_the_mounts(ctx: CheckContext, evidence: Evidence) -> str:
     """With the plugin's last mount gone, no process it started (a plugin or a child of one) may be left."""
-    mount = session.mount
-    status = disable_mount(session.server, mount)
+    mount = ctx.mount
+    status = ctx.server.disable_mount(mount)
     expect(status == 204, "disabling the mount to succeed", answer_text(status))
     started = time.monotonic()
-    while session.server.run_processes() and time.monotonic() - started < ORPHAN_BOUND_S:
+    while ctx.server.run_processes() and time.monotonic() - started < ORPHAN_BOUND_S:
         time.sleep(0.05)
     left = []
-    for process in session.server.run_processes():
+    for process in ctx.server.run_processes():
         try:
             left.append(f"pid {process.pid}: {' '.join(process.cmdline())[:100]}")
         except psutil.Error:
             continue
     evidence.update({"after_unmount_ms": round((time.monotonic() - started) * 1000, 1), "left": left})
-    reenable_mount(session.server, mount)
+    ctx.server.reenable_mount(mount)
     expect(not left, f"no process of the plugin's left {ORPHAN_BOUND_S:.0f} s after its last mount was disabled",
            "; ".join(left[:3]))
     return "no process left once the last mount was gone"
@@ -264,18 +260,16 @@ WRONG_SHA256 = "0" * 64
 class _Asker:
     """The wake request, asked with a bound at each step of a scenario; each answer kept as evidence."""
 
-    def __init__(self, session: CertifySession):
-        self.session = session
-        self.method, self.path, self.params = wake_request(session)
+    def __init__(self, ctx: CheckContext):
+        self.ctx = ctx
+        self.method, self.path, self.params = wake_request(ctx)
         self.steps: list[dict[str, Any]] = []
 
     def __call__(self, label: str) -> tuple[int | None, dict]:
-        server = self.session.server
-        self.session.requests_checked += 1
         started = time.monotonic()
         try:
-            response = server.request_as(server.root_token, self.method, self.path, params=self.params,
-                                         timeout=FAULT_REQUEST_BOUND_S)
+            response = self.ctx.server.request_as(True, self.method, self.path, params=self.params,
+                                                  timeout=FAULT_REQUEST_BOUND_S)
             status, data = response.status_code, response_data(response)
             words = server_words(response) if status >= 300 else ""
         except requests.RequestException as error:
@@ -289,47 +283,46 @@ class _Asker:
 
 
 @check("SHUT-010")
-def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> str:
+def catalog_faults_are_survived(ctx: CheckContext, evidence: Evidence) -> str:
     """Binary removed under a running plugin, then a wrong sha256 registered: serve, fail cleanly, recover."""
-    server, mount = session.server, session.mount
-    if session.exercise:
-        read_back_state(session)  # the manifest's writes are in place: the data to find again after the fault
-    ask = _Asker(session)
+    server, mount = ctx.server, ctx.mount
+    if ctx.exercise:
+        read_back_state(ctx)  # the manifest's writes are in place: the data to find again after the fault
+    ask = _Asker(ctx)
     evidence["steps"] = ask.steps
     before, before_data = ask("before the fault")
     expect(before is not None and before < 500, f"{ask.method} {ask.path} to be answered before the fault",
            answer_text(before))
-    target = server.plugin_directory / session.name  # the file the catalog entry runs
-    catalog_path = f"sys/plugins/catalog/{session.plugin_type}/{session.name}"
+    target = server.plugin_directory / ctx.name  # the file the catalog entry runs
 
     def register(sha256: str) -> int:
-        return session.api("PUT", catalog_path, json=catalog_body(session.name, sha256, mount.version, mount.plan)).status_code
+        return server.register_in_catalog(mount, sha256)
 
     def reload() -> int:
-        return session.api("PUT", "sys/plugins/reload/backend", json={"mounts": [f"{mount.path}/"]}).status_code
+        return server.reload_mount(mount).status_code
 
     def restore() -> None:
         if not target.exists():
-            install_binary(session.binary.path, target)
-        ask.note("binary restored; registered with its sha256", register(session.binary.sha256))
+            server.install_binary(ctx.binary.path, ctx.name)
+        ask.note("binary restored; registered with its sha256", register(ctx.binary.sha256))
         ask.note("reload", reload())
         # A mount whose plugin could not start while unsealing keeps a storage view stuck in setup (OpenBao
         # 2.6.1: "cannot write to storage during setup" on a later unmount); one more seal and unseal sets it up anew.
-        ask.note("seal after the repair", server.request("PUT", "sys/seal").status_code)
-        ask.note("unseal after the repair", server.request("PUT", "sys/unseal", json={"key": server.unseal_key}).status_code)
+        ask.note("seal after the repair", server.seal())
+        ask.note("unseal after the repair", server.unseal().status_code)
 
-    pids = session.plugin_pids()
+    pids = ctx.plugin_pids()
     try:
         target.unlink()
         removed, _ = ask("binary removed from disk, plugin still running")
         ask.note("reload with the binary missing", reload())
         missing, _ = ask("after the reload: the binary missing")
-        install_binary(session.binary.path, target)
+        server.install_binary(ctx.binary.path, ctx.name)
         ask.note(f"registered with a wrong sha256 ({WRONG_SHA256[:8]}…)", register(WRONG_SHA256))
         ask.note("reload with the wrong sha256", reload())
         wrong, _ = ask("after the reload: the wrong sha256")
-        sealed = server.request("PUT", "sys/seal").status_code
-        unsealed = server.request("PUT", "sys/unseal", json={"key": server.unseal_key})
+        sealed = server.seal()
+        unsealed = server.unseal()
         ask.note("seal during the fault", sealed)
         ask.note("unseal during the fault", unsealed.status_code)
         restore()
@@ -342,7 +335,7 @@ def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> 
     except BaseException:
         restore()
         raise
-    evidence["pids"] = {"before": pids, "after": session.plugin_pids()}
+    evidence["pids"] = {"before": pids, "after": ctx.plugin_pids()}
     expect(removed == before, f"the running plugin to keep serving with its binary removed from disk (HTTP {before})",
            f"HTTP {removed}: {ask.steps[1]['words']}")
     for label, status in (("the binary missing", missing), ("a wrong sha256", wrong)):
@@ -352,7 +345,7 @@ def catalog_faults_are_survived(session: CertifySession, evidence: Evidence) -> 
            "the server to seal and unseal with the faulty catalog entry", f"seal HTTP {sealed}, unseal HTTP {unsealed.status_code}")
     expect(after == before, f"{ask.method} {ask.path} to answer HTTP {before} again once re-registered and reloaded",
            f"{answer_text(after)}: {ask.steps[-1]['words']}")
-    if session.exercise:
+    if ctx.exercise:
         same = {k: v for k, v in after_data.items() if before_data.get(k) == v}
         expect(after_data == before_data, "the data read before the fault", f"fields that changed: "
                f"{sorted(set(before_data) ^ set(same))}")

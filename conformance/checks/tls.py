@@ -18,12 +18,12 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from conformance.catalog import check
 from conformance.runtime.handshake import certificate_facts, decode_certificate_field
 from conformance.outcomes import Evidence, Skip, expect
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_seen
 
 
-def _probe(session: CertifySession, evidence: Evidence, label: str):
-    probes = session.server_env_launch.tls_probes
+def _probe(ctx: CheckContext, evidence: Evidence, label: str):
+    probes = ctx.server_env_launch.tls_probes
     if label not in probes:
         raise Skip("no TLS probe was possible: the handshake gave no usable address and certificate")
     evidence["probe"] = probes[label].as_evidence()
@@ -31,8 +31,8 @@ def _probe(session: CertifySession, evidence: Evidence, label: str):
 
 
 @check("TLS-001")
-def accepts_the_host_certificate(session: CertifySession, evidence: Evidence) -> str:
-    host = _probe(session, evidence, "host")
+def accepts_the_host_certificate(ctx: CheckContext, evidence: Evidence) -> str:
+    host = _probe(ctx, evidence, "host")
     expect(host.accepted, "the plugin to accept the host's P-521 client certificate over TLS >= 1.2",
            host.refusal or "no HTTP/2 settings frame came back")
     expect(host.alpn == "h2", "ALPN h2 negotiated", f"ALPN {host.alpn!r}")
@@ -40,9 +40,9 @@ def accepts_the_host_certificate(session: CertifySession, evidence: Evidence) ->
 
 
 @check("TLS-002")
-def serves_the_announced_certificate(session: CertifySession, evidence: Evidence) -> str:
-    host = _probe(session, evidence, "host")
-    announced, _ = decode_certificate_field(session.server_env_launch.handshake.field(6) or "")
+def serves_the_announced_certificate(ctx: CheckContext, evidence: Evidence) -> str:
+    host = _probe(ctx, evidence, "host")
+    announced, _ = decode_certificate_field(ctx.server_env_launch.handshake.field(6) or "")
     announced_der = announced.public_bytes(Encoding.DER)
     served = certificate_facts(x509.load_der_x509_certificate(host.peer_cert_der)) if host.peer_cert_der else None
     evidence["served_certificate"] = served
@@ -53,24 +53,24 @@ def serves_the_announced_certificate(session: CertifySession, evidence: Evidence
 
 
 @check("TLS-003")
-def rejects_client_without_certificate(session: CertifySession, evidence: Evidence) -> str:
-    anonymous = _probe(session, evidence, "none")
+def rejects_client_without_certificate(ctx: CheckContext, evidence: Evidence) -> str:
+    anonymous = _probe(ctx, evidence, "none")
     expect(not anonymous.accepted, "a client without a certificate to be refused",
            "the plugin accepted it and answered with HTTP/2 settings")
     return f"refused: {anonymous.refusal}"
 
 
 @check("TLS-004")
-def rejects_client_with_other_certificate(session: CertifySession, evidence: Evidence) -> str:
-    stranger = _probe(session, evidence, "other")
+def rejects_client_with_other_certificate(ctx: CheckContext, evidence: Evidence) -> str:
+    stranger = _probe(ctx, evidence, "other")
     expect(not stranger.accepted, "a client with a certificate other than PLUGIN_CLIENT_CERT to be refused",
            "the plugin accepted it and answered with HTTP/2 settings")
     return f"refused: {stranger.refusal}"
 
 
 @check("TLS-005")
-def dials_the_broker_with_mtls(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence, mount_facts_only=True)
+def dials_the_broker_with_mtls(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence, mount_facts_only=True)
     expect(seen.setup_error is None, "Setup to return", seen.setup_error or "")
     accepted, established = seen.broker_connections or (0, 0)
     evidence["broker_dials"] = {"accepted": accepted, "mutual_tls_established": established}

@@ -21,10 +21,8 @@ from conformance.catalog import check
 from conformance.manifest import WRITE_OPERATIONS, read_back
 from conformance.outcomes import Evidence, Skip, expect
 from conformance.runtime.plugin_binary import PluginBinary
-from conformance.runtime.registration import (
-    HTTP_METHOD, RegistrationFailed, another_mount, disable_mount, response_data, server_words,
-)
-from conformance.observations.session import CertifySession
+from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, response_data, server_words
+from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_seen
 from conformance.observations.wake_request import wake_request
 
@@ -33,8 +31,8 @@ SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
 
 @check("VER-001")
-def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
+def reported_version_is_semver(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
     evidence["reported_version"] = seen.version
     if not seen.version:
         return "no version reported (allowed: the catalog then registers it unversioned)"
@@ -43,18 +41,18 @@ def reported_version_is_semver(session: CertifySession, evidence: Evidence) -> s
 
 
 @check("VER-003")
-def reported_version_is_the_registered_one(session: CertifySession, evidence: Evidence) -> str:
-    seen = wire_seen(session, evidence)
-    declared, reported = session.plugin_version, seen.version or None
+def reported_version_is_the_registered_one(ctx: CheckContext, evidence: Evidence) -> str:
+    seen = wire_seen(ctx, evidence)
+    declared, reported = ctx.plugin_version, seen.version or None
     evidence.update({"declared_version": declared, "reported_version": reported})
     try:
-        mount = session.mount if session.server is not None else None
+        mount = ctx.mount if ctx.server is not None else None
     except RegistrationFailed as failure:
         raise Skip(f"the plugin did not mount ({failure.step}: {failure.words}): PATH-001's failure") from None
     if mount is not None:
-        method, path, params = wake_request(session)  # the listing shows the version of a running plugin only
-        session.api(method, path, params=params)
-        entry = _mount_entry(session, mount)
+        method, path, params = wake_request(ctx)  # the listing shows the version of a running plugin only
+        ctx.api(method, path, params=params)
+        entry = _mount_entry(ctx, mount)
         evidence.update({"catalog_version": mount.catalog_entry.get("version") or None,
                          "running_plugin_version": entry.get("running_plugin_version") or None,
                          "version_refused": mount.version_refused})
@@ -73,47 +71,47 @@ def reported_version_is_the_registered_one(session: CertifySession, evidence: Ev
             + ("" if declared else " (no version declared: the server adopted the reported one)"))
 
 
-def _mount_entry(session: CertifySession, mount) -> dict:
-    data = session.api("GET", mount.table).json()
+def _mount_entry(ctx: CheckContext, mount) -> dict:
+    data = ctx.api("GET", mount.table).json()
     return (data.get("data") or data).get(f"{mount.key}/", {})
 
 
 @check("VER-002")
-def upgrade_switches_version_and_keeps_state(session: CertifySession, evidence: Evidence) -> str:
-    if session.upgrade is None:
+def upgrade_switches_version_and_keeps_state(ctx: CheckContext, evidence: Evidence) -> str:
+    if ctx.upgrade is None:
         raise Skip("no [upgrade] in the manifest: no second build of the plugin to switch to")
-    if not session.exercise:
+    if not ctx.exercise:
         raise Skip("no [[exercise]] requests in the manifest: nothing to write before the switch")
-    upgrade_path, version = session.upgrade
+    upgrade_path, version = ctx.upgrade
     new = PluginBinary.inspect(upgrade_path)
-    server, first = session.server, session.mount
+    server, first = ctx.server, ctx.mount
     try:
-        mount = another_mount(server, first, "upgrade")
+        mount = server.another_mount(first, "upgrade")
     except RegistrationFailed as failure:
         expect(False, "a mount for the upgrade", f"{failure.step}: HTTP {failure.status}: {failure.words}")
     steps: list = []
     evidence["steps"] = steps
     try:
-        for request in (*session.setup, *[r for r in session.exercise if r.operation in WRITE_OPERATIONS]):
-            response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
+        for request in (*ctx.setup, *[r for r in ctx.exercise if r.operation in WRITE_OPERATIONS]):
+            response = ctx.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
             steps.append(f"{request.line} on {mount.path} -> {response.status_code}")
-        reader = read_back(session.exercise)
-        before = session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+        reader = read_back(ctx.exercise)
+        before = ctx.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
         command = f"{first.name}-upgrade"
         shutil.copy2(new.path, server.plugin_directory / command)
         (server.plugin_directory / command).chmod(0o755)
-        register = session.api("PUT", f"sys/plugins/catalog/{first.plugin_type}/{first.name}",
-                               json={"sha256": new.sha256, "command": command, "version": version})
+        register = ctx.api("PUT", f"sys/plugins/catalog/{first.plugin_type}/{first.name}",
+                           json={"sha256": new.sha256, "command": command, "version": version})
         steps.append(f"register {first.name} {version} -> {register.status_code}")
         expect(register.status_code in (200, 204), f"the server to register {first.name} {version}",
                f"HTTP {register.status_code}: {server_words(register)}")
-        tune = session.api("POST", f"{mount.table}/{mount.key}/tune", json={"plugin_version": version})
-        reload = session.api("PUT", "sys/plugins/reload/backend", json={"mounts": [f"{mount.path}/"]})
+        tune = ctx.api("POST", f"{mount.table}/{mount.key}/tune", json={"plugin_version": version})
+        reload = server.reload_mount(mount)
         steps.append(f"tune plugin_version={version} -> {tune.status_code}; reload -> {reload.status_code}")
         expect(tune.status_code in (200, 204) and reload.status_code in (200, 204), "the mount pinned to the new version and reloaded",
                f"tune HTTP {tune.status_code}, reload HTTP {reload.status_code}: {server_words(tune if tune.status_code >= 300 else reload)}")
-        after = session.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
-        entry = _mount_entry(session, mount)
+        after = ctx.api(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
+        entry = _mount_entry(ctx, mount)
         running = {k: entry.get(k) for k in ("plugin_version", "running_plugin_version", "running_sha256")}
         evidence.update({"mount": mount.path, "running_after": running, "read_before": before.status_code,
                          "read_after": after.status_code})
@@ -126,5 +124,5 @@ def upgrade_switches_version_and_keeps_state(session: CertifySession, evidence: 
                f"HTTP {before.status_code} before, {after.status_code} after" +
                ("" if kept else f"; fields {sorted(response_data(before))} before, {sorted(response_data(after))} after"))
     finally:
-        evidence["upgrade_mount_disabled"] = disable_mount(server, mount)
+        evidence["upgrade_mount_disabled"] = server.disable_mount(mount)
     return f"{mount.path}/ switched to {version} (sha256 {new.sha256[:12]}…) by tune + reload; {reader.line} unchanged"

@@ -13,24 +13,24 @@ from typing import Any
 
 from conformance.outcomes import Skip, expect
 from conformance.runtime.registration import HTTP_METHOD, request_body, server_words
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 
 
-def lease_recipe(session: CertifySession):
-    if session.lease is None:
+def lease_recipe(ctx: CheckContext):
+    if ctx.lease is None:
         raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
-    return session.lease
+    return ctx.lease
 
 
-def issue(session: CertifySession, recipe, label: str = "lease", mount=None) -> dict[str, Any]:
+def issue(ctx: CheckContext, recipe, label: str = "lease", mount=None) -> dict[str, Any]:
     """Run a recipe: its setup requests, then the request that issues a leased secret."""
-    mount = mount or session.mount
+    mount = mount or ctx.mount
     for request in recipe.setup:
-        response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
+        response = ctx.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", json=request.data)
         expect(response.status_code < 300, f"{label} setup {request.line} to succeed",
                f"HTTP {response.status_code}: {server_words(response)}")
-    response = session.api(HTTP_METHOD[recipe.operation], f"{mount.path}/{recipe.path}",
-                           **request_body(recipe.operation, recipe.data))
+    response = ctx.api(HTTP_METHOD[recipe.operation], f"{mount.path}/{recipe.path}",
+                       **request_body(recipe.operation, recipe.data))
     expect(response.status_code == 200, f"{recipe.operation} {recipe.path} to issue a secret",
            f"HTTP {response.status_code}: {server_words(response)}")
     body = response.json()
@@ -38,16 +38,16 @@ def issue(session: CertifySession, recipe, label: str = "lease", mount=None) -> 
             "renewable": body.get("renewable"), "data": body.get("data") or {}, "issued_at": time.monotonic()}
 
 
-def issued_lease(session: CertifySession) -> dict[str, Any]:
+def issued_lease(ctx: CheckContext) -> dict[str, Any]:
     """The [lease] recipe's secret, issued once and shared by the checks that only read or renew it."""
-    return session.once("issued_lease", lambda: issue(session, lease_recipe(session)))
+    return ctx.once("issued_lease", lambda: issue(ctx, lease_recipe(ctx)))
 
 
-def expiring_lease(session: CertifySession) -> dict[str, Any]:
+def expiring_lease(ctx: CheckContext) -> dict[str, Any]:
     """The lease.expiring recipe's lease, issued once (attributed to LEASE-007). LEASE-003's check starts it, so
     its few seconds run out while the other checks run, and LEASE-007 waits only for what is left of them."""
     def make() -> dict[str, Any]:
-        lease = issue(session, lease_recipe(session).expiring, "the expiring lease")
-        session.ledger.issued_by[lease["lease_id"]] = "LEASE-007"
+        lease = issue(ctx, lease_recipe(ctx).expiring, "the expiring lease")
+        ctx.attribute_lease(lease["lease_id"], "LEASE-007")
         return lease
-    return session.once("expiring_lease", make)
+    return ctx.once("expiring_lease", make)

@@ -10,30 +10,30 @@ import contextlib
 from typing import Any
 
 from conformance.outcomes import Skip, expect
-from conformance.runtime.registration import mount_max_lease_ttl, server_words
-from conformance.observations.session import CertifySession
+from conformance.runtime.registration import server_words
+from conformance.observations.context import CheckContext
 
 
-def login_recipe(session: CertifySession):
-    if session.login is None:
+def login_recipe(ctx: CheckContext):
+    if ctx.login is None:
         raise Skip("no [login] recipe in the manifest: nothing known that logs in")
-    return session.login
+    return ctx.login
 
 
-def login_mount_max_ttl(session: CertifySession) -> int:
+def login_mount_max_ttl(ctx: CheckContext) -> int:
     """The mount's max_lease_ttl a login is held to (its tuning must be readable)."""
-    max_ttl = mount_max_lease_ttl(session.server, session.mount)
+    max_ttl = ctx.server.max_lease_ttl(ctx.mount)
     expect(max_ttl is not None, "the mount's tuning to be readable", "it could not be read")
     return max_ttl
 
 
 @contextlib.contextmanager
-def logged_in(session: CertifySession):
+def logged_in(ctx: CheckContext):
     """The manifest's login, made without a token, with what the server says of the token it yields;
     the token is revoked afterwards, so the scenario leaves no lease behind."""
-    recipe = login_recipe(session)
-    mount = session.mount
-    response = session.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.data)
+    recipe = login_recipe(ctx)
+    mount = ctx.mount
+    response = ctx.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.data)
     expect(response.status_code == 200, f"POST {recipe.path} without a token to log in (HTTP 200)",
            f"HTTP {response.status_code}: {server_words(response)}")
     body = response.json()
@@ -41,12 +41,12 @@ def logged_in(session: CertifySession):
     token = auth.get("client_token")
     expect(bool(token), f"POST {recipe.path} to answer with auth.client_token", f"fields {sorted(body)}")
     try:
-        lookup = session.api("GET", "auth/token/lookup-self", token=token)
+        lookup = ctx.api("GET", "auth/token/lookup-self", token=token)
         yield {"auth": auth, "warnings": body.get("warnings") or [], "lookup_status": lookup.status_code,
                "token_data": (lookup.json().get("data") or {}) if lookup.status_code == 200 else {},
                "lookup_words": server_words(lookup) if lookup.status_code != 200 else ""}
     finally:
-        session.api("PUT", "auth/token/revoke-self", token=token)
+        ctx.api("PUT", "auth/token/revoke-self", token=token)
 
 
 def auth_facts(auth: dict[str, Any]) -> dict[str, Any]:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from conformance.observations.discovery import Discovery, discover
 from conformance.outcomes import Skip
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 
 
-def openapi_discovery(session: CertifySession) -> Discovery:
+def openapi_discovery(ctx: CheckContext) -> Discovery:
     def observe() -> Discovery:
-        mount = session.mount
-        response = session.api("GET", f"{mount.path}/", params={"help": "1"})
+        mount = ctx.mount
+        response = ctx.api("GET", f"{mount.path}/", params={"help": "1"})
         document = response.json().get("openapi") if response.status_code == 200 else None
         if not document or not document.get("paths"):
             raise Skip(f"the mount's help answer (HTTP {response.status_code}) carries no OpenAPI paths: nothing to derive")
         return discover(document)
-    return session.once("openapi_discovery", observe)
+    return ctx.once("openapi_discovery", observe)

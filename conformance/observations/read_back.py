@@ -13,16 +13,16 @@ from typing import Any
 from conformance.manifest import READ_OPERATIONS, WRITE_OPERATIONS, read_back
 from conformance.outcomes import Skip, expect
 from conformance.runtime.registration import HTTP_METHOD, request_body, response_data, server_words
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _exercise(session: CertifySession):
-    if not session.exercise:
+def _exercise(ctx: CheckContext):
+    if not ctx.exercise:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
-    return session.exercise
+    return ctx.exercise
 
 
 def normalised(value: Any) -> Any:
@@ -65,15 +65,15 @@ def mismatches(written: dict[str, Any], read: dict[str, Any]) -> tuple[list[str]
     return same, different
 
 
-def read_back_state(session: CertifySession) -> dict[str, Any]:
+def read_back_state(ctx: CheckContext) -> dict[str, Any]:
     """The manifest's [[exercise]] replayed through the server once: what was written, what reads back."""
     def observe() -> dict[str, Any]:
-        requests = _exercise(session)
-        mount = session.mount
+        requests = _exercise(ctx)
+        mount = ctx.mount
         transcript, written = [], {}
         for request in requests:
-            response = session.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
-                                   **request_body(request.operation, request.data))
+            response = ctx.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
+                               **request_body(request.operation, request.data))
             step = {"request": request.line, "status": response.status_code,
                     "words": server_words(response) if response.status_code >= 300 else ""}
             transcript.append(step)
@@ -87,7 +87,7 @@ def read_back_state(session: CertifySession) -> dict[str, Any]:
         reader = read_back(requests)
         return {"transcript": transcript, "written": written, "reader": reader,
                 "read": next(t for t in reversed(transcript) if t["request"] == reader.line)}
-    return session.once("read_back_state", observe)
+    return ctx.once("read_back_state", observe)
 
 
 def _meets(request, response) -> None:

@@ -12,20 +12,19 @@ import time
 from typing import Any
 
 from conformance.manifest import WRITE_OPERATIONS, read_back
+from conformance.observations.context import CheckContext
 from conformance.observations.plugin_exits import exit_lines
-from conformance.runtime.registration import (
-    HTTP_METHOD, RegistrationFailed, register_and_mount, request_body, response_data,
-)
-from conformance.runtime.servers.base import live
+from conformance.observations.server_actions import PersistentServer
 from conformance.observations.session import CertifySession
+from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data
 
 SERVER_STOP_BOUND_S = 15.0  # go-plugin waits 2 s before SIGKILL; the rest is a loaded machine's margin
 
 
-def _replay_writes(server, mount, session: CertifySession) -> dict[str, Any]:
+def _replay_writes(server: PersistentServer, mount, ctx: CheckContext) -> dict[str, Any]:
     """The manifest's [[setup]] and [[exercise]] on another server's mount: what was written, what reads back."""
     transcript, written = [], {}
-    for request in (*session.setup, *session.exercise):
+    for request in (*ctx.setup, *ctx.exercise):
         response = server.request(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}",
                                   **request_body(request.operation, request.data))
         transcript.append(f"{request.line} -> {response.status_code}")
@@ -34,48 +33,47 @@ def _replay_writes(server, mount, session: CertifySession) -> dict[str, Any]:
     return {"transcript": transcript, "written": written}
 
 
-def _read(server, mount, reader) -> tuple[int, dict]:
+def _read(server: PersistentServer, mount, reader) -> tuple[int, dict]:
     response = server.request(HTTP_METHOD[reader.operation], f"{mount.path}/{reader.path}")
     return response.status_code, response_data(response)
 
 
-def stop_and_restart(session: CertifySession) -> dict[str, Any]:
-    """On a persistent server of its own: mount, write, stop the server (SIGTERM), start it again, read back."""
+def stop_and_restart(ctx: CheckContext | CertifySession) -> dict[str, Any]:
+    """On a persistent server of its own: mount, write, stop the server (SIGTERM), start it again, read back.
+    The checks pass their context; the pipeline's prefetch (conformance/certify) passes the session, whose
+    context this is then made through."""
+    ctx = CheckContext.of(ctx)
+
     def observe() -> dict[str, Any]:
-        server = session.hold(session.server.sibling(persistent=True))
-        started = time.monotonic()
-        server.start()
-        session.add_phase("server_boot_s", time.monotonic() - started)
+        server = ctx.server.start_persistent_server()  # the run stops it too, whatever happens
         facts: dict[str, Any] = {}
         try:
             try:
-                mount = register_and_mount(server, session.binary, session.plugin_type, session.name,
-                                           session.plugin_version, plan=session.plan)
+                mount = server.mount_plugin(ctx.binary, ctx.plugin_type, ctx.name, ctx.plugin_version, ctx.plan)
             except RegistrationFailed as failure:
                 facts["mount_failed"] = f"{failure.step}: HTTP {failure.status}: {failure.words}"
                 return facts
-            reader = read_back(session.exercise) if session.exercise else None
+            reader = read_back(ctx.exercise) if ctx.exercise else None
             if reader is not None:
-                facts["writes"] = _replay_writes(server, mount, session)
+                facts["writes"] = _replay_writes(server, mount, ctx)
                 facts["read_before"] = _read(server, mount, reader)
             else:
                 server.request("GET", f"{mount.path}/", params={"help": "1"})  # the plugin runs now
-            pids = sorted(p.pid for p in server.plugin_processes(session.name))
+            pids = server.plugin_pids(ctx.name)
             mark = len(server.log_text())
             started = time.monotonic()
-            facts["server_exited_in_bound"] = server.signal_server_only(SERVER_STOP_BOUND_S)  # the server must end them
+            facts["server_exited_in_bound"] = server.stop_server_only(SERVER_STOP_BOUND_S)  # the server must end them
             facts.update({"pids": pids, "server_stopped_in_ms": round((time.monotonic() - started) * 1000, 1),
-                          "alive_after": [p.pid for p in live(pids)],
-                          "server_log": exit_lines(server.log_text()[mark:], session.name)[-6:]})
+                          "alive_after": server.still_running(pids),
+                          "server_log": exit_lines(server.log_text()[mark:], ctx.name)[-6:]})
             if reader is not None:
                 started = time.monotonic()
                 server.restart()
                 facts["restarted_in_ms"] = round((time.monotonic() - started) * 1000, 1)
-                session.add_phase("server_boot_s", facts["restarted_in_ms"] / 1000)
                 facts["read_after"] = _read(server, mount, reader)
                 facts["reader"] = reader.line
                 facts["written"] = facts["writes"]["written"].get(reader.path) or {}
         finally:
             server.stop()
         return facts
-    return session.once("stop_and_restart", observe)
+    return ctx.once("stop_and_restart", observe)

@@ -127,7 +127,8 @@ class CertifySession:
                 self.phases[name] = self.phases.get(name, 0.0) + seconds
 
     def hold(self, resource):
-        """Register a server or wire host a check started, so close() stops it whatever happened."""
+        """Register a server or wire host the run started (a check's persistent server through
+        ServerActions.start_persistent_server), so close() stops it whatever happened."""
         return self.held.hold(resource)
 
     def prefetch(self, *observations) -> None:

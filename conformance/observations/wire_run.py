@@ -2,28 +2,28 @@
 
 Checks of several areas (paths, tls, security, shutdown, multiplexing, leases,
 versions) judge the same run of the wire host (conformance/wirehost/scenario.py),
-made once per certification by the session.
+made once per certification by the ctx.
 """
 
 from __future__ import annotations
 
 from conformance.outcomes import Evidence, Skip
-from conformance.observations.session import CertifySession
+from conformance.observations.context import CheckContext
 
 
-def wire_seen(session: CertifySession, evidence: Evidence, mount_facts_only: bool = False):
+def wire_seen(ctx: CheckContext, evidence: Evidence, mount_facts_only: bool = False):
     """The wire host's run, its transcript in the evidence; Skip when it could not even connect. A check of the
     mount's facts only (Setup, broker dial, Type, Initialize) need not wait for the rest of the run."""
-    seen = session.wire_mounted() if mount_facts_only else session.wire_run
+    seen = ctx.wire_mounted() if mount_facts_only else ctx.wire_run
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
         raise Skip(f"the wire host could not connect: {seen.start_error}")
     return seen
 
 
-def wire_exercise(session: CertifySession, evidence: Evidence) -> dict:
+def wire_exercise(ctx: CheckContext, evidence: Evidence) -> dict:
     """The manifest's [[exercise]] as the wire host played it (storage calls, faults, existence checks)."""
-    seen = wire_seen(session, evidence)
+    seen = wire_seen(ctx, evidence)
     if seen.exercise is None:
         raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
     evidence["exercise"] = seen.exercise
