@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.catalog import check
 from conformance.observations.database_probe import DatabaseProbe
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, NeedsManifest, NotSelected, expect
 from conformance.runtime.registration import RegistrationFailed, response_data, server_words
 from conformance.observations.context import CheckContext
 from conformance.wirehost.database_scenario import INITIALIZE_BOUND_S, ROLE_NAME
@@ -34,7 +34,7 @@ def _seen(ctx: CheckContext, evidence: Evidence):
     seen = ctx.database_wire_run
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
-        raise Skip(f"the wire host could not connect: {seen.start_error}")
+        raise Blocked(f"the wire host could not connect: {seen.start_error}")
     return seen
 
 
@@ -43,21 +43,23 @@ def _step(ctx: CheckContext, evidence: Evidence, name: str, why_missing: str = "
     step = seen.steps.get(name)
     if step is None:
         if "initialize" in seen.steps and not seen.steps["initialize"].ok:
-            raise Skip(f"Initialize with the manifest's connection failed ({seen.steps['initialize'].error}): DB-002's")
-        raise Skip(why_missing or f"the wire run did not get to {name}")
+            raise Blocked(f"Initialize with the manifest's connection failed ({seen.steps['initialize'].error}): DB-002's")
+        raise Blocked(why_missing or f"the wire run did not get to {name}")
     evidence[name] = step.as_evidence()
     return step
 
 
 def _table(ctx: CheckContext):
     if ctx.database is None:
-        raise Skip("no [database] table in the manifest: the suite does not know how to reach the database")
+        raise NeedsManifest("no [database] table in the manifest: the suite does not know how to reach the database",
+                            '[database]')
     return ctx.database
 
 
 def _needs_login_probe(ctx: CheckContext) -> None:
     if _table(ctx).login is None:
-        raise Skip("no [database] login command in the manifest: the suite cannot tell whether a credential logs in")
+        raise NeedsManifest("no [database] login command in the manifest: the suite cannot tell whether a credential logs in",
+                            '[database.login]')
 
 
 # -- at the wire ---------------------------------------------------------------
@@ -261,7 +263,7 @@ def static_role_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> 
     _needs_login_probe(ctx)
     static = _table(ctx).static
     if static is None:
-        raise Skip("no [database.static] user in the manifest: nothing known to rotate")
+        raise NeedsManifest("no [database.static] user in the manifest: nothing known to rotate", '[database.static]')
     probe, facts = _probe(ctx), []
     evidence["steps"] = facts
     role = f"{ROLE_NAME}-static"
@@ -302,10 +304,12 @@ def root_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     _needs_login_probe(ctx)
     table = _table(ctx)
     if not table.rotate_root:
-        raise Skip("rotate_root = false in the manifest (rotate-root changes the connection user's password)")
+        raise NotSelected("rotate_root = false in the manifest (rotate-root changes the connection user's password)",
+                          how='rotate_root = true in [database] (on a disposable database only)')
     user, password = table.connection.get("username"), table.connection.get("password")
     if not user or not password:
-        raise Skip("the manifest's connection has no username and password to rotate")
+        raise NeedsManifest("the manifest's connection has no username and password to rotate",
+                            'a username and password in [database] connection')
     probe, facts = _probe(ctx), []
     evidence["steps"] = facts
     rotate = ctx.api("PUT", f"{mount.path}/rotate-root/{mount.name}")

@@ -22,7 +22,7 @@ from conformance.observations.leases import expiring_lease, issue, issued_lease,
 from conformance.observations.logins import auth_facts, logged_in, login_mount_max_ttl, login_recipe
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_seen
-from conformance.outcomes import CheckFailed, Evidence, Skip, expect
+from conformance.outcomes import Blocked, CheckFailed, Evidence, NeedsManifest, NotApplicable, expect
 from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data, server_words
 
 RENEW_INCREMENT_S = 30
@@ -140,7 +140,7 @@ def lease_renews(ctx: CheckContext, evidence: Evidence) -> str:
 def renewal_never_passes_max_ttl(ctx: CheckContext, evidence: Evidence) -> str:
     lease = issued_lease(ctx)
     if not lease["renewable"]:
-        raise Skip("the lease is not renewable")
+        raise NotApplicable("the lease is not renewable")
     max_ttl = ctx.lease.max_ttl or _mount_max_ttl(ctx)
     increment = max_ttl * 10
     response = ctx.api("PUT", "sys/leases/renew", json={"lease_id": lease["lease_id"], "increment": increment})
@@ -173,7 +173,8 @@ def lease_revokes(ctx: CheckContext, evidence: Evidence) -> str:
 def _verify_recipe(ctx: CheckContext):
     recipe = lease_recipe(ctx)
     if recipe.verify is None:
-        raise Skip("no lease.verify in the manifest: nothing known that shows whether a credential still works")
+        raise NeedsManifest("no lease.verify in the manifest: nothing known that shows whether a credential still works",
+                            '[lease.verify]')
     return recipe
 
 
@@ -210,7 +211,8 @@ def revoke_prefix_revokes_everything(ctx: CheckContext, evidence: Evidence) -> s
 def expired_lease_is_revoked(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = lease_recipe(ctx)
     if recipe.expiring is None:
-        raise Skip("no lease.expiring recipe in the manifest: nothing known that issues a lease of a few seconds")
+        raise NeedsManifest("no lease.expiring recipe in the manifest: nothing known that issues a lease of a few seconds",
+                            '[lease.expiring]')
     lease = expiring_lease(ctx)
     duration = lease["lease_duration"]
     expect(isinstance(duration, int) and 0 < duration <= EXPIRING_TTL_BOUND_S,
@@ -262,7 +264,8 @@ def no_lease_left_behind(ctx: CheckContext, evidence: Evidence) -> str:
 def revoke_after_removal_succeeds(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = lease_recipe(ctx)
     if recipe.remove is None:
-        raise Skip("no lease.remove in the manifest: nothing known that removes a credential out of band")
+        raise NeedsManifest("no lease.remove in the manifest: nothing known that removes a credential out of band",
+                            '[lease.remove]')
     lease = issue(ctx, recipe, "a fresh lease")
     path, removed = _send_for(ctx, lease, recipe.remove)
     evidence["removed_out_of_band"] = f"{recipe.remove.operation} {path} -> {removed.status_code}"
@@ -299,13 +302,13 @@ def unmount_revokes_everything(ctx: CheckContext, evidence: Evidence) -> str:
 def _wire_leases(ctx: CheckContext, evidence: Evidence) -> dict:
     seen = wire_seen(ctx, evidence)
     if ctx.lease is None:
-        raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
+        raise NeedsManifest("no [lease] recipe in the manifest: nothing known that issues a leased secret", '[lease]')
     leases = seen.leases
     if leases is None:
-        raise Skip("the wire host did not get as far as the lease requests")
+        raise Blocked("the wire host did not get as far as the lease requests")
     evidence["wire_leases"] = leases
     if leases["issued"] != "secret":  # whether a leased secret comes at all is LEASE-003's question
-        raise Skip(f"{ctx.lease.path} over the wire gave no secret to renew or revoke: {leases['issued']}")
+        raise Blocked(f"{ctx.lease.path} over the wire gave no secret to renew or revoke: {leases['issued']}")
     return leases
 
 
@@ -338,7 +341,8 @@ def broken_secrets_are_refused_not_fatal(ctx: CheckContext, evidence: Evidence) 
 def _renewable_recipe(ctx: CheckContext):
     recipe = login_recipe(ctx)
     if not recipe.renewable:
-        raise Skip("the manifest does not say logins are renewable (login.renewable)")
+        raise NeedsManifest("the manifest does not say logins are renewable (login.renewable)",
+                            'login.renewable = true (if its logins are renewable; if not, leave LEASE-010/011 out with -k)')
     return recipe
 
 

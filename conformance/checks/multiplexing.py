@@ -12,14 +12,14 @@ from __future__ import annotations
 from conformance.catalog import check
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Evidence, NotApplicable, expect
 
 
 @check("MUX-001")
 def mounts_are_isolated(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence)
     if not seen.multiplexing:
-        raise Skip("the plugin does not report multiplexing support: one mount per process")
+        raise NotApplicable("the plugin does not report multiplexing support: one mount per process")
     exercise = wire_exercise(ctx, evidence)
     second = seen.second_mount
     expect(second is not None, "a second mount on the same process", "it could not be made")

@@ -35,7 +35,7 @@ from conformance.observations.read_back import mismatches, read_back_state
 from conformance.observations.restarts import stop_and_restart
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, NeedsManifest, NotApplicable, Skip, expect
 from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data, server_words
 from conformance.wirehost.scenario import UNKNOWN_OPERATION
 
@@ -138,7 +138,7 @@ def existence_check_matches_storage(ctx: CheckContext, evidence: Evidence) -> st
                    f"{existence['exists_after']!r} (the server would route the next update as a create)")
     evidence["existence_checks"] = checked
     if not checked:
-        raise Skip("no exercised write path has an existence check")
+        raise NotApplicable("no exercised write path has an existence check")
     return f"{len(checked)} write(s): the existence check said absent before and present after"
 
 
@@ -305,7 +305,7 @@ def list_answers_carry_keys(ctx: CheckContext, evidence: Evidence) -> str:
     mount = ctx.mount
     pairs = _list_pairs(ctx)
     if not pairs:
-        raise Skip("the OpenAPI document declares no list operation")
+        raise NotApplicable("the OpenAPI document declares no list operation")
     seen, confirmed = [], 0
     for list_path, writer in pairs:
         wrote = None
@@ -333,7 +333,7 @@ def list_answers_carry_keys(ctx: CheckContext, evidence: Evidence) -> str:
             ctx.api("DELETE", f"{mount.path}/{writer.path.replace(PROBE_NAME, LIST_PROBE)}")
     evidence["lists"] = seen
     if not confirmed and not any(s.get("status") == 200 for s in seen if "list" in s):
-        raise Skip("no list answered with items: nothing listable could be written")
+        raise Blocked("no list answered with items: nothing listable could be written")
     return f"{len([s for s in seen if 'list' in s])} list path(s): keys as a list of strings" + (
         f", including the item just written ({confirmed})" if confirmed else "")
 
@@ -343,7 +343,7 @@ def delete_of_missing_item_is_not_an_error(ctx: CheckContext, evidence: Evidence
     mount = ctx.mount
     deletes = [op for op in openapi_discovery(ctx).operations if op.operation == "delete" and op.parameters]
     if not deletes:
-        raise Skip("the OpenAPI document declares no delete of a named item")
+        raise NotApplicable("the OpenAPI document declares no delete of a named item")
     answers = []
     for op in deletes:
         path = op.path.replace(PROBE_NAME, NEVER_WRITTEN)
@@ -415,7 +415,8 @@ def _kill(pids: list[int]) -> list[int]:
 @check("PATH-023")
 def state_survives_server_restart(ctx: CheckContext, evidence: Evidence) -> str:
     if not ctx.exercise:
-        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
+        raise NeedsManifest("no [[exercise]] requests in the manifest: nothing known that writes and reads state",
+                            '[[exercise]]')
     facts = stop_and_restart(ctx)
     expect("mount_failed" not in facts, "the plugin mounted on a persistent server", facts.get("mount_failed", ""))
     (before, seen_before), (after, seen) = facts["read_before"], facts["read_after"]
@@ -526,7 +527,7 @@ def unsupported_operation_is_told_apart(ctx: CheckContext, evidence: Evidence) -
     mount = ctx.mount
     probes = undeclared(discovery)
     if not probes:
-        raise Skip("every literal path declares read, update and delete: no undeclared operation to send")
+        raise NotApplicable("every literal path declares read, update and delete: no undeclared operation to send")
     answers = [_send(ctx, mount.path, r) for r in probes]
     evidence["undeclared_operations"] = answers
     wrong = [a for a in answers if a["status"] != 405]
@@ -612,7 +613,7 @@ def unauthenticated_paths_are_served(ctx: CheckContext, evidence: Evidence) -> s
     seen = ctx.wire_run
     declared = (seen.special_paths or {}).get("unauthenticated") if seen.special_paths else None
     if not declared:
-        raise Skip("the plugin declares no unauthenticated path")
+        raise NotApplicable("the plugin declares no unauthenticated path")
     mount = ctx.mount
     results = []
     for pattern in declared:
@@ -640,7 +641,7 @@ def unauthenticated_paths_are_served(ctx: CheckContext, evidence: Evidence) -> s
 def refused_login_is_a_client_error(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = login_recipe(ctx)
     if recipe.refused_data is None:
-        raise Skip("no login.refused_data in the manifest: no known-bad login to send")
+        raise NeedsManifest("no login.refused_data in the manifest: no known-bad login to send", 'login.refused_data')
     mount = ctx.mount
     response = ctx.api("POST", f"{mount.path}/{recipe.path}", token=None, json=recipe.refused_data)
     words = server_words(response)

@@ -22,7 +22,7 @@ import psutil
 
 from conformance.catalog import check
 from conformance.observations.metrics import percentile
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, expect
 from conformance.runtime.registration import RegistrationFailed
 from conformance.observations.context import CheckContext
 from conformance.observations.wake_request import wake_request
@@ -38,7 +38,7 @@ LOAD_WORKERS, LOAD_REQUESTS = 4, 40
 def handshake_is_quick(ctx: CheckContext, evidence: Evidence) -> str:
     observation = ctx.server_env_launch
     if observation.seconds_to_first_line is None or not observation.stdout_lines:
-        raise Skip("no handshake line to time (HS-003's failure)")
+        raise Blocked("no handshake line to time (HS-003's failure)")
     ms = round(observation.seconds_to_first_line * 1000, 1)
     ctx.metrics["handshake_ms"] = ms
     evidence.update({"handshake_ms": ms, "threshold_ms": HANDSHAKE_MS})
@@ -51,13 +51,13 @@ def requests_are_quick_under_load(ctx: CheckContext, evidence: Evidence) -> str:
     if ctx.server is None:
         seen = ctx.wire_run
         if not seen.request_ms:
-            raise Skip("the wire host timed no request")
+            raise Blocked("the wire host timed no request")
         samples, how = seen.request_ms, f"{len(seen.request_ms)} HandleRequest round trips at the wire"
     else:
         try:
             ctx.mount
         except RegistrationFailed as failure:
-            raise Skip(f"the plugin did not mount ({failure.step}): PATH-001's failure") from None
+            raise Blocked(f"the plugin did not mount ({failure.step}): PATH-001's failure") from None
         samples, how = _load(ctx), f"{LOAD_REQUESTS} requests through the server, {LOAD_WORKERS} at a time"
     p50, p99 = round(statistics.median(samples), 2), round(percentile(samples, 0.99), 2)
     ctx.metrics.update({"rpc_p50_ms": p50, "rpc_p99_ms": p99, "first_request_ms": round(samples[0], 2)})
@@ -87,7 +87,7 @@ def shutdown_is_quick(ctx: CheckContext, evidence: Evidence) -> str:
     seen = ctx.database_wire_run if ctx.plugin_type == "database" else ctx.wire_run
     result = seen.shutdown
     if result is None or result.seconds_to_exit is None:
-        raise Skip("no clean exit to time (SHUT-002's or DB-009's failure)")
+        raise Blocked("no clean exit to time (SHUT-002's or DB-009's failure)")
     ms, how = round(result.seconds_to_exit * 1000, 1), "from GRPCController/Shutdown to the exit, at the wire"
     ctx.metrics["shutdown_ms"] = ms
     evidence.update({"shutdown_ms": ms, "measured": how, "threshold_ms": SHUTDOWN_MS})
@@ -107,7 +107,7 @@ def memory_is_modest(ctx: CheckContext, evidence: Evidence) -> str:
         except psutil.NoSuchProcess:
             continue
     if not figures:
-        raise Skip("no serving plugin process to measure")
+        raise Blocked("no serving plugin process to measure")
     worst = max(figures.values())
     ctx.metrics["plugin_rss_mb"] = worst
     evidence.update({"rss_mb": figures, "threshold_mb": RSS_MB})

@@ -18,7 +18,7 @@ from conformance.catalog import check
 from conformance.manifest import WRITE_OPERATIONS
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, NeedsManifest, expect
 from conformance.runtime.registration import HTTP_METHOD, server_words
 
 
@@ -56,7 +56,7 @@ LOOPBACK = ("127.", "::1")
 def listens_on_loopback_only(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence)
     if seen.listeners is None:
-        raise Skip("the plugin was gone before its listeners could be looked at (SEC-001's failure)")
+        raise Blocked("the plugin was gone before its listeners could be looked at (SEC-001's failure)")
     wide = [address for address in seen.listeners if not address.startswith(LOOPBACK)]
     evidence["listening_on"] = seen.listeners
     expect(not wide, "TCP listeners on loopback only (127.0.0.0/8 or ::1)", f"listening on {', '.join(wide)}")
@@ -68,7 +68,8 @@ def configuration_needs_a_token(ctx: CheckContext, evidence: Evidence) -> str:
     mount = ctx.mount
     writes = [r for r in (*ctx.setup, *ctx.exercise) if r.operation in WRITE_OPERATIONS]
     if not writes:
-        raise Skip("no [[setup]] or [[exercise]] writes in the manifest: no configuration path known")
+        raise NeedsManifest("no [[setup]] or [[exercise]] writes in the manifest: no configuration path known",
+                            '[[setup]] or [[exercise]] writes')
     answers = []
     for request in writes:
         response = ctx.api(HTTP_METHOD[request.operation], f"{mount.path}/{request.path}", token=None,

@@ -34,7 +34,7 @@ from conformance.observations.read_back import read_back_state
 from conformance.observations.restarts import stop_and_restart
 from conformance.observations.wake_request import wake_request
 from conformance.observations.wire_run import wire_seen
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, expect
 from conformance.runtime.registration import response_data, server_words
 from conformance.wirehost.scenario import QUIET_AFTER_CLEANUP_S
 
@@ -48,7 +48,7 @@ WAKE_BOUND_S = 3.0
 def serves_after_cleanup(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence)
     if seen.died_before_cleanup:
-        raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
+        raise Blocked(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
     evidence["cleanup_error"] = seen.cleanup_error
     evidence["after_cleanup"] = seen.serving_after_cleanup
     expect(seen.cleanup_error is None, "an answer to Cleanup", seen.cleanup_error or "")
@@ -61,9 +61,9 @@ def serves_after_cleanup(ctx: CheckContext, evidence: Evidence) -> str:
 def quiet_after_cleanup(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence)
     if seen.died_before_cleanup:
-        raise Skip(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
+        raise Blocked(f"the plugin process died during the {seen.died_before_cleanup}, before Cleanup")
     if seen.storage_after_cleanup is None:
-        raise Skip(f"Cleanup was not answered ({seen.cleanup_error}): SHUT-001's failure")
+        raise Blocked(f"Cleanup was not answered ({seen.cleanup_error}): SHUT-001's failure")
     calls, lines = seen.storage_after_cleanup, seen.log_after_cleanup or []
     window = f"{QUIET_AFTER_CLEANUP_S * 1000:.0f} ms"
     evidence.update({"storage_calls_after_cleanup": calls[:10], "log_lines_after_cleanup": lines[:5], "watched_ms": window})
@@ -79,7 +79,7 @@ def exits_after_shutdown(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence)
     result = seen.shutdown
     if result is None:
-        raise Skip("the plugin was gone before Shutdown")
+        raise Blocked("the plugin was gone before Shutdown")
     evidence["shutdown"] = {"exit_code": result.exit_code, "seconds_to_exit": result.seconds_to_exit,
                             "killed": result.killed}
     expect(not result.killed, f"the process to exit within {SHUTDOWN_BOUND_S:.0f} s of Shutdown",

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from conformance.catalog import check
 from conformance.runtime.handshake import certificate_facts, decode_certificate_field
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, expect
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_seen
 
@@ -25,7 +25,7 @@ from conformance.observations.wire_run import wire_seen
 def _probe(ctx: CheckContext, evidence: Evidence, label: str):
     probes = ctx.server_env_launch.tls_probes
     if label not in probes:
-        raise Skip("no TLS probe was possible: the handshake gave no usable address and certificate")
+        raise Blocked("no TLS probe was possible: the handshake gave no usable address and certificate")
     evidence["probe"] = probes[label].as_evidence()
     return probes[label]
 

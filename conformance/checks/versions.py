@@ -19,7 +19,7 @@ import shutil
 
 from conformance.catalog import check
 from conformance.manifest import WRITE_OPERATIONS, read_back
-from conformance.outcomes import Evidence, Skip, expect
+from conformance.outcomes import Blocked, Evidence, NeedsManifest, expect
 from conformance.runtime.plugin_binary import PluginBinary
 from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, response_data, server_words
 from conformance.observations.context import CheckContext
@@ -48,7 +48,7 @@ def reported_version_is_the_registered_one(ctx: CheckContext, evidence: Evidence
     try:
         mount = ctx.mount if ctx.server is not None else None
     except RegistrationFailed as failure:
-        raise Skip(f"the plugin did not mount ({failure.step}: {failure.words}): PATH-001's failure") from None
+        raise Blocked(f"the plugin did not mount ({failure.step}: {failure.words}): PATH-001's failure") from None
     if mount is not None:
         method, path, params = wake_request(ctx)  # the listing shows the version of a running plugin only
         ctx.api(method, path, params=params)
@@ -79,9 +79,10 @@ def _mount_entry(ctx: CheckContext, mount) -> dict:
 @check("VER-002")
 def upgrade_switches_version_and_keeps_state(ctx: CheckContext, evidence: Evidence) -> str:
     if ctx.upgrade is None:
-        raise Skip("no [upgrade] in the manifest: no second build of the plugin to switch to")
+        raise NeedsManifest("no [upgrade] in the manifest: no second build of the plugin to switch to", '[upgrade]')
     if not ctx.exercise:
-        raise Skip("no [[exercise]] requests in the manifest: nothing to write before the switch")
+        raise NeedsManifest("no [[exercise]] requests in the manifest: nothing to write before the switch",
+                            '[[exercise]]')
     upgrade_path, version = ctx.upgrade
     new = PluginBinary.inspect(upgrade_path)
     server, first = ctx.server, ctx.mount

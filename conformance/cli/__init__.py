@@ -131,9 +131,12 @@ def cmd_certify(args) -> int:
     for result in outcome.report["results"]:
         if result["outcome"] in ("failed", "error"):
             print(f"  {result['outcome'].upper():<6} {result['message']}")
-    unchecked = [item for item in summary["coverage"]["not_checked"] if item["kind"] == "needs-manifest"]
-    for item in unchecked:
-        print(f"  UNCHECKED {item['id']} (MUST): {item['how']}")
+    unchecked: dict[str, list[str]] = {}
+    for item in summary["coverage"]["not_checked"]:
+        if item["kind"] == "needs-manifest":
+            unchecked.setdefault(item["how"], []).append(item["id"])
+    for how, ids in unchecked.items():  # one line per remedy
+        print(f"  UNCHECKED MUST {', '.join(ids)}: {how}")
     baseline = outcome.report.get("baseline") or {}
     if baseline.get("regressions"):
         print(f"  REGRESSED since baseline: {', '.join(baseline['regressions'])}")

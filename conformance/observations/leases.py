@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conformance.outcomes import Skip, expect
+from conformance.outcomes import NeedsManifest, expect
 from conformance.runtime.registration import HTTP_METHOD, request_body, server_words
 from conformance.observations.context import CheckContext
 
 
 def lease_recipe(ctx: CheckContext):
     if ctx.lease is None:
-        raise Skip("no [lease] recipe in the manifest: nothing known that issues a leased secret")
+        raise NeedsManifest("no [lease] recipe in the manifest: nothing known that issues a leased secret", '[lease]')
     return ctx.lease
 
 

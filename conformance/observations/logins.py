@@ -9,14 +9,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from conformance.outcomes import Skip, expect
+from conformance.outcomes import NeedsManifest, expect
 from conformance.runtime.registration import server_words
 from conformance.observations.context import CheckContext
 
 
 def login_recipe(ctx: CheckContext):
     if ctx.login is None:
-        raise Skip("no [login] recipe in the manifest: nothing known that logs in")
+        raise NeedsManifest("no [login] recipe in the manifest: nothing known that logs in", '[login]')
     return ctx.login
 
 

@@ -7,7 +7,7 @@ derived requests, the list and delete probes, and the unauthenticated-path probe
 from __future__ import annotations
 
 from conformance.observations.discovery import Discovery, discover
-from conformance.outcomes import Skip
+from conformance.outcomes import NotApplicable
 from conformance.observations.context import CheckContext
 
 
@@ -17,6 +17,6 @@ def openapi_discovery(ctx: CheckContext) -> Discovery:
         response = ctx.api("GET", f"{mount.path}/", params={"help": "1"})
         document = response.json().get("openapi") if response.status_code == 200 else None
         if not document or not document.get("paths"):
-            raise Skip(f"the mount's help answer (HTTP {response.status_code}) carries no OpenAPI paths: nothing to derive")
+            raise NotApplicable(f"the mount's help answer (HTTP {response.status_code}) carries no OpenAPI paths: nothing to derive")
         return discover(document)
     return ctx.once("openapi_discovery", observe)

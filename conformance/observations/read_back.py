@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from conformance.manifest import READ_OPERATIONS, WRITE_OPERATIONS, read_back
-from conformance.outcomes import Skip, expect
+from conformance.outcomes import NeedsManifest, expect
 from conformance.runtime.registration import HTTP_METHOD, request_body, response_data, server_words
 from conformance.observations.context import CheckContext
 
@@ -21,7 +21,8 @@ UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def _exercise(ctx: CheckContext):
     if not ctx.exercise:
-        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
+        raise NeedsManifest("no [[exercise]] requests in the manifest: nothing known that writes and reads state",
+                            '[[exercise]]')
     return ctx.exercise
 
 

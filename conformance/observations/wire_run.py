@@ -7,7 +7,7 @@ made once per certification by the ctx.
 
 from __future__ import annotations
 
-from conformance.outcomes import Evidence, Skip
+from conformance.outcomes import Blocked, Evidence, NeedsManifest
 from conformance.observations.context import CheckContext
 
 
@@ -17,7 +17,7 @@ def wire_seen(ctx: CheckContext, evidence: Evidence, mount_facts_only: bool = Fa
     seen = ctx.wire_mounted() if mount_facts_only else ctx.wire_run
     evidence["wire_transcript"] = seen.transcript
     if seen.start_error:
-        raise Skip(f"the wire host could not connect: {seen.start_error}")
+        raise Blocked(f"the wire host could not connect: {seen.start_error}")
     return seen
 
 
@@ -25,6 +25,7 @@ def wire_exercise(ctx: CheckContext, evidence: Evidence) -> dict:
     """The manifest's [[exercise]] as the wire host played it (storage calls, faults, existence checks)."""
     seen = wire_seen(ctx, evidence)
     if seen.exercise is None:
-        raise Skip("no [[exercise]] requests in the manifest: nothing known that writes and reads state")
+        raise NeedsManifest("no [[exercise]] requests in the manifest: nothing known that writes and reads state",
+                            '[[exercise]]')
     evidence["exercise"] = seen.exercise
     return seen.exercise
