@@ -1,4 +1,6 @@
-"""The certify command: validate input, start what is needed, run the catalog, write the reports."""
+"""The certify command as a pipeline: prepare (validate input, decide everything; exit 2 on a problem, nothing
+started) -> run (start what is needed, run the catalog, stop everything) -> assemble (the Report) -> write (every
+file through one redactor, report.json once and last)."""
 
 from __future__ import annotations
 
@@ -9,26 +11,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS, Needs
+from conformance.certify.progress import AreaProgress
+from conformance.certify.runner import needs_server, run_requirements
+from conformance.certify.selection import Selection, select
 from conformance.errors import UsageError
 from conformance.manifest import Manifest, load_manifest
 from conformance.observations.metrics import measure_server_metrics, measure_wire_metrics
-from conformance.runtime.plugin_binary import PluginBinary, elf_is_static
-from conformance.runtime.plugin_source import obtain
-from conformance.cli.progress import AreaProgress
-from conformance.runtime.registration import MountPlan
+from conformance.observations.session import CertifySession
 from conformance.report.baseline import judge, load_baseline, refuse_other_subject
 from conformance.report.headline import exit_code
-from conformance.report.writers import write_log, write_reports
 from conformance.report.model import Report
 from conformance.report.redact import Redactor
+from conformance.report.writers import write_log, write_reports
 from conformance.runtime.deadline import Deadline
-from conformance.certify.runner import needs_server, run_requirements
-from conformance.certify.selection import select
+from conformance.runtime.plugin_binary import PluginBinary, elf_is_static
+from conformance.runtime.plugin_source import obtain
+from conformance.runtime.registration import MountPlan
 from conformance.runtime.servers.base import RealServer
 from conformance.runtime.servers.docker import DockerServer, daemon_answers
 from conformance.runtime.servers.locate import ServerBinary, locate_server
 from conformance.runtime.servers.process import ServerProcess
-from conformance.observations.session import CertifySession
 
 IMPLEMENTED_RUNTIMES = ("process", "docker", "wire")
 
@@ -128,7 +130,43 @@ def _server_block(runtime: str, binary: ServerBinary | None, server: RealServer 
     return block
 
 
+@dataclass
+class Prepared:
+    """Everything decided before anything starts: any problem here is the user's (exit 2), nothing to stop."""
+
+    options: CertifyOptions
+    binary: PluginBinary
+    plugin_type: str
+    name: str
+    version: str | None
+    manifest: Manifest | None
+    runtime: str
+    selection: Selection
+    baseline: dict | None
+    server_binary: ServerBinary | None
+    report_dir: Path
+
+
+@dataclass
+class Ran:
+    """What the run left: the session (its resources already stopped), the results, the clocks, the redactor."""
+
+    session: CertifySession
+    results: list
+    started_at: dt.datetime
+    clock: float
+    redactor: Redactor
+
+
 def certify(options: CertifyOptions) -> CertifyOutcome:
+    """prepare -> run -> assemble -> write once."""
+    prepared = prepare(options)
+    ran = run(prepared)
+    report = assemble(prepared, ran)
+    return write(prepared, ran, report)
+
+
+def prepare(options: CertifyOptions) -> Prepared:
     if options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     binary, plugin_type, name, version, manifest = _resolve_plugin(options)
@@ -142,11 +180,19 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         refuse_other_subject(baseline, options.baseline, name, plugin_type, options.server, runtime)
     server_binary = (_server_binary(options) if runtime != "wire" and needs_server(selection, plugin_type) else None)
     report_dir = _prepare_report_dir(options.report_dir, name)
+    return Prepared(options, binary, plugin_type, name, version, manifest, runtime, selection, baseline,
+                    server_binary, report_dir)
 
+
+def run(prepared: Prepared) -> Ran:
+    """Start what is needed, run the catalog, stop everything (whatever happened), keep the server's log."""
+    options, manifest, server_binary, runtime = prepared.options, prepared.manifest, prepared.server_binary, \
+        prepared.runtime
     started_at = dt.datetime.now(dt.timezone.utc)
     clock = time.monotonic()
     redactor = Redactor(manifest.secrets if manifest else set())
-    session = CertifySession(binary=binary, plugin_type=plugin_type, name=name, plugin_version=version,
+    session = CertifySession(binary=prepared.binary, plugin_type=prepared.plugin_type, name=prepared.name,
+                             plugin_version=prepared.version,
                              exercise=manifest.exercise if manifest else (),
                              lease=manifest.lease if manifest else None,
                              setup=manifest.setup if manifest else (), login=manifest.login if manifest else None,
@@ -158,19 +204,19 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         stack.callback(session.close)
         if server_binary is not None:
             server = _start_server(runtime, server_binary, options)
-            stack.callback(lambda: write_log(report_dir / "server.log", server.log_text(), redactor))
+            stack.callback(lambda: write_log(prepared.report_dir / "server.log", server.log_text(), redactor))
             stack.callback(server.stop)
             redactor.add(server.root_token)
             booting = time.monotonic()
             server.start()
             session.add_phase("server_boot_s", time.monotonic() - booting)
             session.server = server
-        _prefetch(session, selection, runtime)
+        _prefetch(session, prepared.selection, runtime)
         checking = time.monotonic()
         deadline = Deadline(clock, options.deadline)
         if session.server is not None:
             session.server.deadline = deadline  # no request through it outlives the deadline
-        results = run_requirements(session, selection, runtime,
+        results = run_requirements(session, prepared.selection, runtime,
                                    AreaProgress() if options.progress and AreaProgress.wanted() else None,
                                    deadline=deadline)
         session.add_phase("checks_s", time.monotonic() - checking)
@@ -179,31 +225,41 @@ def certify(options: CertifyOptions) -> CertifyOutcome:
         measure_server_metrics(session, deadline)  # where a server ran, its figures are what users see
         measure_wire_metrics(session)
         session.metrics["path_requests"] = session.requests_checked if session.server is not None else None
+    return Ran(session, results, started_at, clock, redactor)
 
-    processes = (session.tracker.settle(session.server.log_text(), name) if session.server is not None else None)
+
+def assemble(prepared: Prepared, ran: Ran) -> Report:
+    session, options = ran.session, prepared.options
+    processes = (session.tracker.settle(session.server.log_text(), prepared.name)
+                 if session.server is not None else None)
     report = Report(
-        plugin={"name": name, "type": plugin_type, "path": str(binary.path), "sha256": binary.sha256, "version": version,
+        plugin={"name": prepared.name, "type": prepared.plugin_type, "path": str(prepared.binary.path),
+                "sha256": prepared.binary.sha256, "version": prepared.version,
                 **({"manifest": str(options.manifest)} if options.manifest else {})},
-        server=_server_block(runtime, server_binary, session.server),
-        started_at=started_at, duration_s=time.monotonic() - clock, results=results, metrics=session.metrics,
-        processes=processes, multiplexing=session.multiplexing,
+        server=_server_block(prepared.runtime, prepared.server_binary, session.server),
+        started_at=ran.started_at, duration_s=time.monotonic() - ran.clock, results=ran.results,
+        metrics=session.metrics, processes=processes, multiplexing=session.multiplexing,
     )
-    if baseline is not None:
-        report.baseline = judge(baseline, str(options.baseline), [r.as_dict() for r in results], session.metrics,
-                                runtime, options.gate_metrics)
+    if prepared.baseline is not None:
+        report.baseline = judge(prepared.baseline, str(options.baseline), [r.as_dict() for r in ran.results],
+                                session.metrics, prepared.runtime, options.gate_metrics)
     # Every renderer sees the phases; report.json, written once and last, also how long writing took.
     timings = {k: round(v, 3) for k, v in sorted(session.phases.items())}
     timings["floor_s"] = round(timings.get("server_boot_s", 0.0) + timings.get("plugin_launches_s", 0.0), 3)
     report.timings = timings
+    return report
+
+
+def write(prepared: Prepared, ran: Ran, report: Report) -> CertifyOutcome:
     writing = time.monotonic()
 
     def finish(document: dict) -> None:
         document["timings"] = {**document.get("timings", {}), "reports_s": round(time.monotonic() - writing, 3),
-                               "total_s": round(time.monotonic() - clock, 3)}
+                               "total_s": round(time.monotonic() - ran.clock, 3)}
 
-    document = write_reports(report_dir, report.as_dict(), redactor, {"plugin.log": "\n".join(session.plugin_log)},
-                             finish=finish)
-    return CertifyOutcome(exit_code(document, options.allow_incomplete), report_dir, document)
+    document = write_reports(prepared.report_dir, report.as_dict(), ran.redactor,
+                             {"plugin.log": "\n".join(ran.session.plugin_log)}, finish=finish)
+    return CertifyOutcome(exit_code(document, prepared.options.allow_incomplete), prepared.report_dir, document)
 
 
 def _prefetch(session: CertifySession, selection, runtime: str) -> None:
