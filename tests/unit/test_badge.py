@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conformance.report.badge import COLOURS, LABEL, badge_svg, badge_text, must_counts, text_width
-from unit_samples import DEADLINE, MUTANT, SAMPLES, SECRETS, recorded, sample
+from unit_samples import BEFORE_COVERAGE, DEADLINE, MUTANT, NO_MANIFEST, SAMPLES, SECRETS, recorded, sample
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -20,14 +20,16 @@ def test_rendering_a_recorded_report_gives_the_badge_the_run_wrote(name):
 def test_must_counts_are_the_passed_musts_of_those_checked():
     # the mutant: 54 MUSTs passed, 2 failed, 19 skipped (not checked)
     assert must_counts(sample(MUTANT)) == (54, 56)
-    # an error counts as checked and not passed
-    assert must_counts(sample(DEADLINE)) == (19, 44)
+    # an error counts as checked and not passed: 27 passed, 23 errors
+    assert must_counts(sample(DEADLINE)) == (27, 50)
 
 
 @pytest.mark.parametrize("name, text, colour, description", [
-    (SECRETS, "conformant", "#4c1", "conformant: all 58 checked MUST requirements passed"),
+    (SECRETS, "conformant", "#4c1", "conformant: all 58 checked MUST requirements passed (all 58 applicable MUSTs)"),
     (MUTANT, "54 of 56 MUST", "#e05d44", "non-conformant: 54 of 56 checked MUST requirements passed"),
     (DEADLINE, "error", "#9f9f9f", "error: the run could not decide every requirement"),
+    (NO_MANIFEST, "incomplete · 38/58 MUST", "#dfb317", "incomplete: 38 of 58 applicable MUST requirements checked, "
+     "none failed; the manifest lacks what would check the others"),
 ])
 def test_badge_text_by_verdict(name, text, colour, description):
     assert badge_text(sample(name)) == (text, colour, description)
@@ -49,7 +51,7 @@ def test_the_accessible_label_and_title():
     svg = ET.fromstring(badge_svg(sample(SECRETS)))
     assert svg.get("aria-label") == "conformance: conformant"
     assert svg.find(f"{SVG}title").text == (
-        "reference-secrets conformance: conformant: all 58 checked MUST requirements passed")
+        "reference-secrets conformance: conformant: all 58 checked MUST requirements passed (all 58 applicable MUSTs)")
 
 
 @pytest.mark.parametrize("text, width", [
@@ -77,3 +79,11 @@ def test_badges_of_different_runs_do_not_share_ids_and_one_run_always_gets_the_s
     svg = badge_svg(sample(SECRETS))
     for element_id in secrets:
         assert f"url(#{element_id})" in svg
+
+
+def test_a_report_made_before_coverage_still_gets_its_badge():
+    document = sample(BEFORE_COVERAGE)
+    text, colour, description = badge_text(document)
+    assert (text, colour) == ("conformant", "#4c1")
+    assert description.startswith("conformant: all 17 checked MUST requirements passed")
+    assert ET.fromstring(badge_svg(document)).get("aria-label") == "conformance: conformant"

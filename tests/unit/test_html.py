@@ -12,7 +12,8 @@ import pytest
 from conformance.catalog import AREAS
 from conformance.report.html import (PRINT_SCRIPT, area_rank, csp_hash, duration, html_report, reproduce_command,
                                      tally)
-from unit_samples import AUTH_WIRE, BASELINE, DEADLINE, MUTANT, SAMPLES, SECRETS, result, sample
+from unit_samples import (AUTH_WIRE, BASELINE, BEFORE_COVERAGE, DEADLINE, MUTANT, NO_MANIFEST, SAMPLES, SECRETS,
+                          result, sample)
 
 
 class Page(HTMLParser):
@@ -76,6 +77,33 @@ def test_the_failures_section_holds_exactly_the_failed_and_errored(pages):
         assert {i.removeprefix("f-") for i in page.ids if i.startswith("f-")} == bad, name
 
 
+def verdict_block(html: str) -> str:
+    return html.split('<div id="verdict"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_verdict_block_tells_the_headline_and_the_coverage(pages):
+    _, html, page = pages[NO_MANIFEST]
+    block = verdict_block(html)
+    assert page.ids["verdict"]["class"] == "verdict v-incomplete"
+    assert "<small>incomplete, 20 MUSTs unchecked</small>" in block
+    assert '<small id="coverage">MUSTs checked: 38 of all 58 applicable MUSTs</small>' in block
+
+
+def test_a_run_that_regressed_is_marked_so_whatever_its_verdict(pages):
+    _, html, page = pages[BASELINE]
+    assert page.ids["verdict"]["class"] == "verdict v-regressed"
+    assert "<small>non-conformant, regressed against the baseline</small>" in verdict_block(html)
+    assert pages[MUTANT][2].ids["verdict"]["class"] == "verdict v-non-conformant"
+
+
+def test_a_report_made_before_coverage_still_renders():
+    document = sample(BEFORE_COVERAGE)
+    html = html_report(document)
+    page = Page(html)
+    assert page.ids["verdict"]["class"] == "verdict v-conformant" and "coverage" not in page.ids
+    assert len([i for i in page.ids if i.startswith("r-")]) == len(document["results"])
+
+
 def test_the_verdict_and_counts_head_the_page(pages):
     _, html, page = pages[MUTANT]
     assert page.ids["verdict"]["class"] == "verdict v-non-conformant"
@@ -97,7 +125,7 @@ def test_the_level_table_counts(pages):
     counts = html.split('id="counts"', 1)[1].split("</section>", 1)[0]
     rows = re.findall(r"<tr><th>(\w+)</th>(.*?)</tr>", counts)
     cells = {level: re.findall(r">(\d+)</td>", row) for level, row in rows if level != "level"}
-    assert cells == {"MUST": ["19", "0", "31", "25", "75"], "SHOULD": ["0", "0", "7", "7", "14"]}
+    assert cells == {"MUST": ["27", "0", "25", "23", "75"], "SHOULD": ["1", "0", "7", "6", "14"]}
 
 
 def test_the_only_script_is_the_print_helper_allowed_by_its_hash(pages):
@@ -133,8 +161,8 @@ def test_planted_markup_is_text_not_markup():
 def test_a_result_row_shows_message_source_reproduce_command_and_evidence(pages):
     document, html, _ = pages[MUTANT]
     row = html.split('id="r-LEASE-005"', 1)[1].split("</details>", 1)[0]
-    assert "vault-conformance certify /work/main/plugins_under_test/bin/mutant-revoke-does-nothing --type secret " \
-           "--runtime process --server openbao -k LEASE-005" in row
+    assert "vault-conformance certify --manifest plugins_under_test/manifests/mutant-revoke-does-nothing.toml " \
+           "--runtime process --server openbao --server-version 2.7.2 -k LEASE-005" in row
     assert "openbao/openbao" in row  # the catalog's source
     assert "&#34;status&#34;" in row or "&quot;status&quot;" in row  # the evidence, as escaped JSON
 
@@ -165,8 +193,12 @@ def test_reproduce_command(change, words):
 
 def test_reproduce_command_names_the_server_when_one_ran():
     document = sample(SECRETS)
-    assert reproduce_command(document, "PATH-001").endswith("--runtime process --server openbao -k PATH-001")
-    document["server"]["kind"] = "vault"
+    assert reproduce_command(document, "PATH-001").endswith(
+        "--runtime process --server openbao --server-version 2.7.2 -k PATH-001")
+    document["server"].update(kind="vault", version="1.18.0")
+    assert reproduce_command(document, "PATH-001").endswith(
+        "--runtime process --server vault --server-version 1.18.0 -k PATH-001")
+    document["server"]["version"] = None
     assert reproduce_command(document, "PATH-001").endswith("--runtime process --server vault -k PATH-001")
 
 
@@ -205,9 +237,10 @@ def test_the_multiplexing_card_says_yes_and_no(pages):
 
 
 def test_a_null_metric_is_a_dash_and_a_measured_one_has_its_unit(pages):
-    _, html, _ = pages[DEADLINE]
+    document, html, _ = pages[DEADLINE]
     metrics = html.split('id="metrics"', 1)[1].split("</section>", 1)[0]
-    assert '<tr><th>handshake</th><td class="num">78.04 ms</td></tr>' in metrics
+    assert f'<tr><th>handshake</th><td class="num">{document["metrics"]["handshake_ms"]} ms</td></tr>' in metrics
+    assert document["metrics"]["rpc_p99_ms"] is None
     assert '<tr><th>RPC p99</th><td class="num"><span class="zero">—</span></td></tr>' in metrics
 
 
@@ -225,3 +258,20 @@ def test_tally_names_the_outcomes_that_occur_in_a_fixed_order():
 
 def test_area_rank_puts_unknown_areas_last_in_name_order():
     assert area_rank("handshake") < area_rank("performance") < area_rank("aardvark") < area_rank("zebra")
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: report.html's baseline card knows only regressions and improvements: "
+                   "a run that fails the gate by lost coverage (or a gated slower metric) is marked 'regressed "
+                   "against the baseline' above a card that says 'No regression: everything that passed in the "
+                   "baseline still passes.', and the lost requirements are listed nowhere on the page")
+@pytest.mark.parametrize("block", [{"lost_coverage": ["LEASE-005"]},
+                                   {"metric_regressions": ["handshake_ms: 20.0 -> 90.0 (+350%)"], "metrics_gate": True}],
+                         ids=["lost-coverage", "gated-metric"])
+def test_the_baseline_card_agrees_with_the_headline(block):
+    document = sample(SECRETS)
+    document["baseline"] = {"path": "b.json", "regressions": [], "improvements": [], **block}
+    html = html_report(document)
+    assert "regressed against the baseline" in verdict_block(html)
+    card = html.split('id="baseline"', 1)[1].split("</section>", 1)[0]
+    assert "No regression" not in card
+    assert (block.get("lost_coverage") or block["metric_regressions"])[0].split(":")[0] in card

@@ -7,14 +7,15 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conformance.report.junit import junit_xml
-from unit_samples import AUTH_WIRE, DEADLINE, MUTANT, SAMPLES, SECRETS, recorded, result, sample
+from unit_samples import (AUTH_WIRE, BEFORE_COVERAGE, DEADLINE, MUTANT, NO_MANIFEST, SAMPLES, SECRETS, recorded,
+                          result, sample)
 
 
 def parsed(document: dict) -> ET.Element:
     return ET.fromstring(junit_xml(document))
 
 
-@pytest.mark.parametrize("name", [MUTANT, DEADLINE])
+@pytest.mark.parametrize("name", [MUTANT, DEADLINE, NO_MANIFEST])
 def test_rendering_a_recorded_report_gives_the_junit_xml_the_run_wrote(name):
     assert junit_xml(sample(name)).decode("utf-8") == recorded(name, "junit.xml")
 
@@ -34,7 +35,7 @@ def test_the_totals_are_the_summary(name):
         "tests": summary["total"], "failures": summary["failed"], "errors": summary["errors"],
         "skipped": summary["skipped"]}
     assert root.get("time") == f"{document['duration_s']:.3f}"
-    assert sum(len(suite) for suite in root) == summary["total"]
+    assert len(root.findall("testsuite/testcase")) == summary["total"]
 
 
 def test_one_testsuite_per_area_in_order_of_first_result_named_after_the_plugin():
@@ -68,9 +69,17 @@ def case(root: ET.Element, rid: str) -> ET.Element:
 def test_a_failed_requirement_is_a_failure_typed_by_its_level():
     document = sample(MUTANT)
     failure = case(parsed(document), "LEASE-005").find("failure")
-    expected = f"LEASE-005 (MUST): {result(document, 'LEASE-005')['message']}"
+    message = result(document, "LEASE-005")["message"]
+    assert message.startswith("LEASE-005 (MUST): expected ")  # the message names id and level already
     assert failure.get("type") == "MUST"
-    assert failure.get("message") == failure.text == expected
+    assert failure.get("message") == failure.text == message
+
+
+def test_a_failure_message_without_its_id_gets_it():
+    document = sample(MUTANT)
+    result(document, "LEASE-005")["message"] = "expected revoked; saw active"
+    failure = case(parsed(document), "LEASE-005").find("failure")
+    assert failure.text == "LEASE-005 (MUST): expected revoked; saw active"
 
 
 def test_an_errored_requirement_is_an_error():
@@ -80,12 +89,32 @@ def test_an_errored_requirement_is_an_error():
     assert element.find("error").text == f"HS-001 (MUST): {result(document, 'HS-001')['message']}"
 
 
-def test_a_skipped_requirement_is_skipped_with_its_reason():
-    document = sample(AUTH_WIRE)
-    skipped = [r for r in document["results"] if r["outcome"] == "skipped"]
-    element = case(parsed(document), skipped[0]["id"])
+def test_a_skipped_requirement_is_skipped_with_its_kind_reason_and_remedy():
+    document = sample(NO_MANIFEST)
+    path = result(document, "PATH-008")
+    element = case(parsed(document), "PATH-008")
     assert [child.tag for child in element] == ["skipped"]
-    assert element.find("skipped").get("message") == skipped[0]["message"]
+    assert element.find("skipped").get("message") == (
+        f"[needs-manifest] {path['message']} (to check it: add [[exercise]] to the manifest (docs/manifest.md))")
+    db = case(parsed(document), "DB-001").find("skipped").get("message")
+    assert db == "[not-applicable] does not apply to secret plugins"
+
+
+def test_each_suite_carries_the_verdict_and_its_scope_as_properties():
+    root = parsed(sample(NO_MANIFEST))
+    for suite in root.findall("testsuite"):
+        properties = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+        assert properties == {"verdict": "incomplete", "scope": "all 58 applicable MUSTs", "checked_must": "38",
+                              "applicable_must": "58"}
+        assert suite[0].tag == "properties"
+
+
+def test_a_report_made_before_coverage_has_no_properties_and_kindless_skips():
+    document = sample(BEFORE_COVERAGE)
+    root = parsed(document)
+    assert root.findall("testsuite/properties") == []
+    skipped = next(r for r in document["results"] if r["outcome"] == "skipped")
+    assert case(root, skipped["id"]).find("skipped").get("message") == f"[blocked] {skipped['message']}"
 
 
 def test_a_passed_requirement_carries_its_message_as_system_out():

@@ -8,16 +8,18 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 RUNS: dict[str, dict] = json.loads((DATA / "runs.json").read_text())
-SAMPLES = tuple(RUNS)  # every recorded run, by folder name
+SAMPLES = tuple(name for name, run in RUNS.items() if not run.get("before_coverage"))  # the current format's runs
 
 SECRETS = "reference-secrets-process"  # conformant, process runtime, OpenBao
 MUTANT = "mutant-revoke-does-nothing-process"  # non-conformant: LEASE-005 and LEASE-007 failed
-AUTH_WIRE = "reference-auth-wire"  # conformant, wire runtime, no server
+AUTH_WIRE = "reference-auth-wire"  # incomplete (no manifest: no [[exercise]]), wire runtime, no server
 DATABASE = "reference-database-process"  # conformant database plugin
 DEADLINE = "reference-secrets-deadline-1s"  # verdict error: --deadline 1
-BASELINE = "mutant-revoke-does-nothing-baseline"  # the mutant against SECRETS as --baseline
+BASELINE = "mutant-revoke-does-nothing-baseline"  # the mutant against SECRETS as --baseline (--baseline-any)
 SHARD_HS = "reference-secrets-wire-k-hs"  # -k HS, wire runtime
 SHARD_TLS_PATH = "reference-secrets-wire-k-tls-or-path"  # -k "TLS or PATH", same plugin, server and runtime
+NO_MANIFEST = "reference-secrets-no-manifest"  # incomplete: the MUSTs that need [[exercise]] and [lease] unchecked
+BEFORE_COVERAGE = "reference-secrets-wire-k-hs-before-coverage"  # -k HS, as the tool wrote it before skip kinds
 
 
 @functools.cache
