@@ -29,6 +29,7 @@ import pytest
 
 from conformance.cli import main
 from conformance.runtime.plugin_binary import ELF_MACHINES, host_architecture
+from unit_samples import DATA, SECRETS
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 120
@@ -76,7 +77,8 @@ def materials(root: Path) -> dict[str, str]:
             "other": other, "script": str(root / "plugin.sh"), "dir": str(root / "dir"),
             "missing": str(root / "missing"), "bad_manifest": str(root / "bad.toml"),
             "manifest_no_binary": str(root / "no-binary.toml"), "control": str(root / "control.toml"),
-            "not_report": str(root / "not-a-report.json"), "blocker": str(root / "a-file"), "site": str(root / "site")}
+            "not_report": str(root / "not-a-report.json"), "blocker": str(root / "a-file"), "site": str(root / "site"),
+            "secrets_report": str(DATA / SECRETS / "report.json")}
 
 
 @dataclass
@@ -240,6 +242,10 @@ IN_PROCESS_CASES: dict[str, tuple[list[str], list[str]]] = {
                      ["unknown --area 'weather': choose from "]),
     "bad-baseline": (["certify", "{elf}", "--type", "secret", "--runtime", "process", "--baseline", "{not_report}"],
                      ["baseline {not_report} is not a vault-plugin-conformance/report/v1 report"]),
+    "baseline-of-another-plugin": (["certify", "{elf}", "--type", "secret", "--runtime", "process", "--baseline",
+                                    "{secrets_report}"],
+                                   ["baseline {secrets_report} is of another plugin 'reference-secrets' (this run: "
+                                    "'reference-fake')", "give --baseline-any to compare anyway"]),
     "missing-baseline": (["certify", "{elf}", "--type", "secret", "--runtime", "process", "--baseline",
                           "{missing}.json"], ["cannot read baseline {missing}.json"]),
     "server-image-without-docker": (["certify", "{elf}", "--type", "secret", "--runtime", "process",

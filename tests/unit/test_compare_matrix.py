@@ -9,7 +9,8 @@ import pytest
 
 from conformance.catalog import REQUIREMENTS
 from conformance.report.compare import Cell, column_label, compare, matrix_html, matrix_markdown, merge
-from unit_samples import (AUTH_WIRE, DEADLINE, MUTANT, SECRETS, SHARD_HS, SHARD_TLS_PATH, result, sample)
+from unit_samples import (AUTH_WIRE, DEADLINE, MUTANT, NO_MANIFEST, SECRETS, SHARD_HS, SHARD_TLS_PATH, result,
+                          sample)
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +155,18 @@ def test_the_html_matrix_escapes_labels_and_messages():
     result(document, "LEASE-005")["message"] = '"><script>y</script>'
     html = matrix_html(compare([document]))
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def matrix_order(rid: str) -> int:
+    return [r.id for r in REQUIREMENTS].index(rid)
+
+
+def test_an_incomplete_run_beside_the_complete_one():
+    matrix = compare([sample(SECRETS), sample(NO_MANIFEST)])
+    assert [c.verdict for c in matrix.columns] == ["conformant", "incomplete"]
+    # the 20 MUSTs the manifest's recipes check passed in one report and went unchecked in the other
+    assert matrix.differing == []
+    assert matrix.partly_checked == [item["id"] for item in sorted(
+        sample(NO_MANIFEST)["summary"]["coverage"]["not_checked"], key=lambda i: matrix_order(i["id"]))]
+    assert "| **verdict** | **conformant** | **incomplete** |" in matrix_markdown(matrix)
+    assert '<td class="v-incomplete">incomplete<small>' in matrix_html(matrix)
