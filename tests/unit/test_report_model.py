@@ -9,9 +9,9 @@ import pytest
 
 import conformance
 from conformance.catalog import BY_ID, Level
-from conformance.outcomes import MAX_EVIDENCE_STRING, Outcome, bounded
+from conformance.outcomes import MAX_EVIDENCE_STRING, Outcome, SkipKind, bounded
 from conformance.report.model import METRIC_KEYS, SCHEMA, Report, Result
-from unit_samples import SECRETS, requirement, sample
+from unit_samples import NO_MANIFEST, SECRETS, requirement, sample
 
 REQ = requirement("LEASE-901", Level.SHOULD, "Leases SHOULD be made here.")
 
@@ -72,12 +72,23 @@ def test_a_result_takes_id_level_area_and_title_from_its_requirement():
         "evidence": {"k": 1}}
 
 
+def test_a_skipped_result_says_its_kind_and_what_would_check_it():
+    needs = Result(REQ, Outcome.SKIPPED, "no [lease]", skip_kind=SkipKind.NEEDS_MANIFEST,
+                   how="add [lease] to the manifest").as_dict()
+    assert (needs["skip_kind"], needs["how"]) == ("needs-manifest", "add [lease] to the manifest")
+    plain = Result(REQ, Outcome.SKIPPED, "depends on X").as_dict()
+    assert plain["skip_kind"] == "blocked" and "how" not in plain  # a skip without a kind is blocked
+    passed = Result(REQ, Outcome.PASSED, "ok", skip_kind=SkipKind.NOT_SELECTED, how="x").as_dict()
+    assert "skip_kind" not in passed and "how" not in passed  # only skipped results carry them
+
+
 def test_a_recorded_run_is_rebuilt_result_by_result():
-    document = sample(SECRETS)
-    rebuilt = [Result(BY_ID[r["id"]], Outcome(r["outcome"]), r["message"], r["duration_s"], r["evidence"]).as_dict()
+    document = sample(NO_MANIFEST)
+    rebuilt = [Result(BY_ID[r["id"]], Outcome(r["outcome"]), r["message"], r["duration_s"], r["evidence"],
+                      SkipKind(r["skip_kind"]) if "skip_kind" in r else None, r.get("how")).as_dict()
                for r in document["results"]]
-    keys = ("id", "level", "area", "outcome", "message", "duration_s", "evidence")
-    assert [{k: r[k] for k in keys} for r in rebuilt] == [{k: r[k] for k in keys} for r in document["results"]]
+    keys = ("id", "level", "area", "outcome", "message", "duration_s", "evidence", "skip_kind", "how")
+    assert [{k: r.get(k) for k in keys} for r in rebuilt] == [{k: r.get(k) for k in keys} for r in document["results"]]
 
 
 def test_bounded_keeps_a_string_at_the_limit_and_cuts_one_past_it():
