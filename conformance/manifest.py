@@ -336,7 +336,8 @@ def _dotted(loc: tuple) -> str:
         if isinstance(part, int):
             key += f"[{part}]"
         elif not str(part).startswith(("function-", "literal[")):
-            key += f".{part}" if key else str(part)
+            part = str(part).encode("unicode_escape").decode("ascii")  # a quoted TOML key may hold a newline
+            key += f".{part}" if key else part
     return key
 
 

@@ -82,21 +82,24 @@ def _result(req: Requirement, session: CertifySession, selection: Selection, run
     return result
 
 
+OUTCOME_WORDS = {Outcome.SKIPPED: "was skipped", Outcome.FAILED: "failed", Outcome.ERROR: "errored"}
+
+
 def _reason_not_to_run(req: Requirement, session: CertifySession, selection: Selection,
                        runtime: str, results: dict[str, Result]) -> Skip | None:
     """Why the requirement is not checked in this run (a Skip of its kind, with what would let it run), or None."""
-    if not selection.includes(req):
-        return NotSelected(selection.reasons[req.id], how="select it (-k, --area, --level)")
+    # Whether it applies comes first: a requirement of another plugin type is not "left out" by a selection.
     if session.plugin_type not in req.applies_to:
         return NotApplicable(f"does not apply to {session.plugin_type} plugins")
+    if not selection.includes(req):
+        return NotSelected(selection.reasons[req.id], how="select it (-k, --area, --level)")
     if req.needs is Needs.SERVER and runtime not in SERVER_RUNTIMES:
         return NotSelected(f"needs a real server; this run used --runtime {runtime}",
                            how="--runtime process or --runtime docker")
     for dep in req.depends_on:
         before = results[dep]
         if before.outcome is not Outcome.PASSED:
-            message = f"not run: depends on {dep}, which {'was ' if before.outcome is Outcome.SKIPPED else ''}" \
-                      f"{before.outcome.value}"
+            message = f"not run: depends on {dep}, which {OUTCOME_WORDS[before.outcome]}"
             if before.skip_kind in (SkipKind.NEEDS_MANIFEST, SkipKind.NOT_SELECTED, SkipKind.NOT_APPLICABLE):
                 # Unchecked for the same reason as what it depends on, and checked by the same remedy.
                 return Skip.of_kind(before.skip_kind, message, how=before.how)

@@ -36,7 +36,14 @@ def _keyword_matcher(expression: str):
 
     def matches(req: Requirement) -> bool:
         haystack = f"{req.id} {req.area} {req.level.value} {req.title}".lower()
-        return compiled.evaluate(lambda word, **_: word.lower() in haystack)
+
+        def hit(word: str, **_) -> bool:
+            # An upper-case word names ids or a level (HS, LEASE-00, MUST): matched against those only, so
+            # that HS does not also pick every requirement whose area or title contains "hs" ("paths").
+            if word.isupper():
+                return word in req.id or word == req.level.value
+            return word.lower() in haystack
+        return compiled.evaluate(hit)
 
     return matches
 

@@ -9,6 +9,7 @@ disagree the worse is kept and the merged result says so.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field
 from collections import Counter
 from typing import Any
@@ -97,7 +98,7 @@ def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
         "tool": copy.deepcopy(first["tool"]),
         "plugin": copy.deepcopy(first["plugin"]),
         "server": copy.deepcopy(first["server"]),
-        "started_at": min(d["started_at"] for d in documents),
+        "started_at": min((d["started_at"] for d in documents), key=_instant),
         "duration_s": round(sum(d.get("duration_s", 0.0) for d in documents), 3),
         "summary": summarize(results),
         "results": results,
@@ -112,13 +113,34 @@ def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
         merged["multiplexing"] = copy.deepcopy(multiplexing)
     baselines = [d["baseline"] for d in documents if d.get("baseline")]
     if baselines:
-        merged["baseline"] = {**copy.deepcopy(baselines[0]),
-                              "regressions": sorted({rid for b in baselines for rid in b.get("regressions", [])})}
+        merged["baseline"] = _merge_baselines(baselines, merged["results"])
     merged["merged_from"] = [
         {"started_at": d["started_at"], "duration_s": d.get("duration_s"),
          "checked": sum(1 for r in d["results"] if r["outcome"] != "skipped")} for d in documents]
     if conflicts:
         merged["merge_conflicts"] = conflicts
+    return merged
+
+
+def _instant(stamp: str) -> dt.datetime:
+    """An ISO 8601 time as an instant (string order fails when one has no fraction of a second)."""
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _merge_baselines(baselines: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The shards' baseline blocks as one: every shard's regressions and improvements; what a shard lost and
+    no other shard checked; every metric line; metrics gate if any shard gated them."""
+    outcome = {r["id"]: r["outcome"] for r in results}
+    every = lambda key: {item for b in baselines for item in b.get(key) or []}  # noqa: E731
+    merged = copy.deepcopy(baselines[0])
+    merged.update({
+        "regressions": sorted(every("regressions")),
+        "lost_coverage": sorted(rid for rid in every("lost_coverage") if outcome.get(rid) == "skipped"),
+        "improvements": sorted(every("improvements")),
+        "metric_regressions": sorted(every("metric_regressions")),
+    })
+    if any("metrics_gate" in b for b in baselines):
+        merged["metrics_gate"] = any(b.get("metrics_gate") for b in baselines)
     return merged
 
 

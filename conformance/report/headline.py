@@ -22,8 +22,8 @@ def headline(document: dict[str, Any], exit_code: int | None = None) -> str:
     verdict = summary["verdict"]
     words = [verdict]
     coverage = summary.get("coverage") or {}
-    if verdict == "incomplete":
-        waiting = [item["id"] for item in coverage.get("not_checked", [])]
+    if verdict == "incomplete":  # the unchecked MUSTs of the run's scope (not those the user left out)
+        waiting = [item["id"] for item in coverage.get("not_checked", []) if item["kind"] != "not-selected"]
         words.append(f"{len(waiting)} MUST{'s' if len(waiting) != 1 else ''} unchecked")
     if regressed(document):
         words.append("regressed against the baseline")

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import copy
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
+
+
+# Characters XML 1.0 cannot hold (an ANSI colour code a plugin wrote into its error text, say).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def junit_xml(report: dict[str, Any]) -> bytes:
@@ -30,7 +39,8 @@ def junit_xml(report: dict[str, Any]) -> bytes:
                                  name=f"{result['id']} [{result['level']}] {result['title']}",
                                  time=f"{result['duration_s']:.3f}")
             prefix = f"{result['id']} ({result['level']}): "  # failure messages already start with it
-            text = result["message"] if result["message"].startswith(prefix) else prefix + result["message"]
+            message = _xml_text(result["message"])
+            text = message if message.startswith(prefix) else prefix + message
             if result["outcome"] == "failed":
                 ET.SubElement(case, "failure", message=text, type=result["level"]).text = text
             elif result["outcome"] == "error":
@@ -38,9 +48,9 @@ def junit_xml(report: dict[str, Any]) -> bytes:
             elif result["outcome"] == "skipped":
                 kind = result.get("skip_kind") or "blocked"
                 how = f" (to check it: {result['how']})" if result.get("how") else ""
-                ET.SubElement(case, "skipped", message=f"[{kind}] {result['message']}{how}")
+                ET.SubElement(case, "skipped", message=_xml_text(f"[{kind}] {result['message']}{how}"))
             else:
-                ET.SubElement(case, "system-out").text = result["message"]
+                ET.SubElement(case, "system-out").text = message
     coverage = summary.get("coverage")
     if coverage is not None:  # the verdict and its scope, for CI views that show properties
         properties = ET.Element("properties")

@@ -28,7 +28,7 @@ def _short(text: str) -> str:
 
 def _without_id(result: dict[str, Any]) -> str:
     """A failure's message without the "ID (LEVEL): " it starts with (the list names the id already)."""
-    return result["message"].removeprefix(f"{result['id']} ({result['level']}): ")
+    return result["message"].removeprefix(f"{result['id']} ({result['level']}): ").removeprefix(f"{result['id']}: ")
 
 
 def _icon(report: dict[str, Any]) -> str:

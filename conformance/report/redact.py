@@ -31,8 +31,9 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {k: (REDACTED if isinstance(k, str) and SECRET_KEY.search(k) and v not in (None, "", [])
-                        else self.data(v)) for k, v in value.items()}
+            return {(self.text(k) if isinstance(k, str) else k):  # a secret used as a key (an evidence map's)
+                    (REDACTED if isinstance(k, str) and SECRET_KEY.search(k) and v not in (None, "", [])
+                     else self.data(v)) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.data(v) for v in value]
         return value

@@ -21,7 +21,9 @@ ELF_MACHINES = {
     21: "ppc64",
     22: "s390x",
 }
-HOST_MACHINE_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "i686": "i386"}
+# platform.machine() names -> ELF's: POWER little-endian and 32-bit ARM hosts name their variant.
+HOST_MACHINE_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "i686": "i386", "ppc64le": "ppc64",
+                        "armv7l": "arm", "armv6l": "arm"}
 
 
 def host_architecture() -> str:

@@ -96,8 +96,6 @@ def test_a_directory_is_not_a_manifest(tmp_path):
         load_manifest(tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: describe() prints a quoted TOML key as it is, so a key with a newline "
-                   "in it makes the 'one line' usage error two lines")
 def test_a_key_with_a_newline_still_gives_one_line(tmp_path):
     message = usage_error(tmp_path, '[plugin]\n"colour\\nred" = 1\n')
     assert "unknown key" in message and "\n" not in message

@@ -66,9 +66,6 @@ def test_keys_that_are_not_strings_are_walked_not_matched():
     assert Redactor({"pa55word-xyz"}).data({1: "pa55word-xyz", None: "x"}) == {1: REDACTED, None: "x"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Redactor.data replaces known secrets in values but not in dict keys, "
-                   "so the redacted document write_reports returns (certify's CertifyOutcome.report) still carries "
-                   "a secret used as an evidence key; the files are safe only by their text pass")
 def test_a_known_secret_used_as_a_key_is_replaced_too():
     data = Redactor({"hunter2-secret"}).data({"users": {"hunter2-secret": "created"}})
     assert "hunter2-secret" not in repr(data)

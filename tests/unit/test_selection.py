@@ -143,3 +143,11 @@ def test_the_plan_for_the_wire_runtime_skips_what_needs_a_server():
         if requirement.needs is Needs.SERVER and "secret" in requirement.applies_to:
             assert line.endswith(" skip: needs a real server; --runtime wire"), line
     assert lines[0].endswith(" run")
+
+
+def test_an_upper_case_word_names_ids_and_levels_only():
+    """-k HS is the handshake requirements, not every one whose area ("paths") or title contains "hs"."""
+    handshake = {r.id for r in REQUIREMENTS if r.id.startswith("HS-")}
+    assert select(keyword="HS").chosen == handshake
+    assert select(keyword="MUST").chosen == {r.id for r in REQUIREMENTS if r.level.value == "MUST"}
+    assert {r.id for r in REQUIREMENTS if r.area == "paths"} <= select(keyword="paths").chosen
