@@ -1,45 +1,74 @@
-"""--baseline: a requirement that passed in the baseline and fails now is a regression (exit 1), even a SHOULD."""
+"""--baseline: what passed there and fails now, or is unchecked now, is a regression (exit 1), even a SHOULD; a
+baseline of another plugin is refused; metrics gate only when asked."""
 
-from conftest import MANIFESTS, assert_nothing_left
+from conftest import BIN, MANIFESTS, assert_nothing_left
+
+REFERENCE = str(MANIFESTS / "reference-secrets.toml")
 
 
 def test_should_regression_against_baseline_exits_1(run_cli, tmp_path):
-    baseline = run_cli("certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"), "--runtime", "wire",
-                       "--report-dir", str(tmp_path / "baseline"))
-    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
-    # mutant-no-help only breaks a SHOULD (PATH-002), so on its own it exits 0 ...
-    args = ("certify", "--manifest", str(MANIFESTS / "mutant-no-help.toml"), "--runtime", "process")
-    alone = run_cli(*args, "--report-dir", str(tmp_path / "alone"))
-    assert alone.returncode == 0 and alone.outcomes()["PATH-002"] == "failed"
-    # ... but PATH-002 was skipped in a wire baseline: not a regression either.
-    against_wire = run_cli(*args, "--baseline", str(tmp_path / "baseline" / "report.json"),
-                           "--report-dir", str(tmp_path / "wire-baseline"))
-    assert against_wire.returncode == 0 and against_wire.report["baseline"]["regressions"] == []
-    # Against a baseline where PATH-002 passed, it is a regression.
-    passed = run_cli("certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"), "--runtime", "process",
-                     "--report-dir", str(tmp_path / "process-baseline"))
-    regressed = run_cli(*args, "--baseline", str(tmp_path / "process-baseline" / "report.json"),
+    passed = run_cli("certify", "--manifest", REFERENCE, "--runtime", "process",
+                     "--report-dir", str(tmp_path / "baseline"))
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    # mutant-no-help breaks only a SHOULD (PATH-002): the reference's manifest and name, the mutant's binary.
+    regressed = run_cli("certify", str(BIN / "mutant-no-help"), "--manifest", REFERENCE, "--runtime", "process",
+                        "--baseline", str(tmp_path / "baseline" / "report.json"),
                         "--report-dir", str(tmp_path / "regressed"))
     assert regressed.returncode == 1, regressed.stdout
+    assert regressed.report["summary"]["verdict"] == "conformant"
     assert regressed.report["baseline"]["regressions"] == ["PATH-002"]
+    assert regressed.report["baseline"]["lost_coverage"] == []
+    assert "conformant, regressed against the baseline" in regressed.stdout  # the headline tells the exit code
     assert "REGRESSED since baseline: PATH-002" in regressed.stdout
     summary_md = (tmp_path / "regressed" / "summary.md").read_text()
+    assert summary_md.startswith("# ❌ reference-secrets: conformant, regressed against the baseline")
     assert "## Regressions since the baseline (1)" in summary_md and "- **PATH-002** (SHOULD)" in summary_md
     assert summary_md.index("Regressions since the baseline") < summary_md.index("| area |")
     assert_nothing_left(regressed)
-    assert passed.returncode == 0
 
 
-def test_metric_worse_by_half_is_a_regression(run_cli, tmp_path):
-    """A plugin that holds 320 MiB more than its baseline: PERF-004 regresses and so does plugin_rss_mb."""
-    baseline = run_cli("certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"), "--runtime", "wire",
+def test_a_baseline_of_another_plugin_is_refused_unless_asked(run_cli, tmp_path):
+    baseline = run_cli("certify", "--manifest", REFERENCE, "--runtime", "wire", "-k", "HS-001",
                        "--report-dir", str(tmp_path / "baseline"))
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr
-    bloated = run_cli("certify", "--manifest", str(MANIFESTS / "mutant-bloated.toml"), "--runtime", "wire",
-                      "--baseline", str(tmp_path / "baseline" / "report.json"), "--report-dir", str(tmp_path / "bloated"))
-    assert bloated.returncode == 1, bloated.stdout
-    block = bloated.report["baseline"]
-    assert block["regressions"] == ["PERF-004"]
+    args = ("certify", "--manifest", str(MANIFESTS / "mutant-no-help.toml"), "--runtime", "wire", "-k", "HS-001",
+            "--baseline", str(tmp_path / "baseline" / "report.json"))
+    refused = run_cli(*args, "--report-dir", str(tmp_path / "refused"))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert len(refused.stderr.strip().splitlines()) == 1 and "--baseline-any" in refused.stderr
+    assert "plugin 'reference-secrets' (this run: 'mutant-no-help')" in refused.stderr
+    anyway = run_cli(*args, "--baseline-any", "--report-dir", str(tmp_path / "anyway"))
+    assert anyway.returncode == 0, anyway.stdout + anyway.stderr
+
+
+def test_lost_coverage_is_a_regression(run_cli, tmp_path):
+    """A baseline whose LEASE-005 passed, then a run without the manifest: exit 1, `lost coverage: LEASE-005`."""
+    baseline = run_cli("certify", "--manifest", REFERENCE, "--runtime", "wire", "--report-dir", str(tmp_path / "b"))
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+    assert baseline.outcomes()["LEASE-008"] == "passed"
+    bare = run_cli("certify", str(BIN / "reference-secrets"), "--type", "secret", "--runtime", "wire",
+                   "--baseline", str(tmp_path / "b" / "report.json"), "--report-dir", str(tmp_path / "bare"))
+    assert bare.returncode == 1, bare.stdout + bare.stderr
+    assert bare.report["summary"]["verdict"] == "incomplete"
+    lost = bare.report["baseline"]["lost_coverage"]
+    assert "LEASE-008" in lost and "PATH-008" in lost
+    assert "incomplete" in bare.stdout and "regressed against the baseline" in bare.stdout
+    assert "LOST COVERAGE since baseline" in bare.stdout
+    assert "**lost coverage:** " in (tmp_path / "bare" / "summary.md").read_text()
+
+
+def test_metrics_gate_only_when_asked(run_cli, tmp_path):
+    """A plugin that holds 320 MiB more than its baseline: plugin_rss_mb is reported either way; it fails the
+    gate (with PERF-004's regression) only as a metric with --gate-metrics."""
+    baseline = run_cli("certify", "--manifest", REFERENCE, "--runtime", "wire", "--report-dir", str(tmp_path / "b"))
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+    args = ("certify", str(BIN / "mutant-bloated"), "--manifest", REFERENCE, "--runtime", "wire",
+            "--baseline", str(tmp_path / "b" / "report.json"))
+    reported = run_cli(*args, "--report-dir", str(tmp_path / "reported"))
+    block = reported.report["baseline"]
+    assert block["regressions"] == ["PERF-004"] and block["metrics_gate"] is False
     assert "plugin_rss_mb" in [m.split(":")[0] for m in block["metric_regressions"]], block
-    assert "SLOWER than the baseline (more than +50%): plugin_rss_mb" in bloated.stdout
-    assert "Metrics worse than the baseline by more than 50%" in (tmp_path / "bloated" / "summary.md").read_text()
+    assert "reported only: --gate-metrics to gate" in reported.stdout
+    gated = run_cli(*args, "--gate-metrics", "--report-dir", str(tmp_path / "gated"))
+    assert gated.returncode == 1 and gated.report["baseline"]["metrics_gate"] is True
+    assert "Metrics worse than the baseline by more than 50%" in (tmp_path / "gated" / "summary.md").read_text()

@@ -154,8 +154,9 @@ def test_each_row_carries_message_source_evidence_and_a_command_the_cli_accepts(
     words = shlex.split(html.unescape(command))
     assert words[:2] == ["vault-conformance", "certify"]
     args = build_parser().parse_args(words[1:])
-    assert (args.binary, args.plugin_type, args.keyword, args.runtime) == (
-        mutant_document["plugin"]["path"], "secret", "LEASE-005", "process")
+    # The run used a manifest: the command carries it (without it LEASE-005 would be skipped, not reproduced).
+    assert (args.manifest, args.keyword, args.runtime, args.server_version) == (
+        [mutant_document["plugin"]["manifest"]], "LEASE-005", "process", mutant_document["server"]["version"])
 
 
 def test_evidence_message_and_title_are_escaped(mutant_document):

@@ -8,8 +8,10 @@ def test_several_plugins_in_parallel_then_a_matrix(run_cli, tmp_path):
     run = run_cli("certify", "--manifest", str(MANIFESTS / "reference-secrets.toml"),
                   "--manifest", str(MANIFESTS / "mutant-ignores-cleanup.toml"), "--runtime", "wire", "--jobs", "2",
                   "--report-dir", str(root))
-    assert run.returncode == 0, run.stdout + run.stderr  # the mutant breaks only a SHOULD
+    # The mutant breaks only a SHOULD, but its manifest has no [[exercise]]: incomplete (4), the most serious here.
+    assert run.returncode == 4, run.stdout + run.stderr
     assert "reference-secrets: conformant" in run.stdout and "FAILED SHUT-009 (SHOULD)" in run.stdout
+    assert "mutant-ignores-cleanup: incomplete" in run.stdout
     for name in ("reference-secrets", "mutant-ignores-cleanup"):
         assert (root / name / "report.json").is_file()
     matrix = (root / "matrix.md").read_text()

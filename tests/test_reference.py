@@ -20,20 +20,38 @@ def reference_run(tmp_path_factory, reference_secrets):
                             "--runtime", "process")
 
 
-def test_reference_is_conformant(reference_run):
-    assert reference_run.returncode == 0, reference_run.stdout + reference_run.stderr
+def test_reference_without_a_manifest_is_incomplete(reference_run):
+    """Without a manifest nothing says which requests write state or issue a lease: the MUSTs that need them
+    are unchecked, so the verdict is incomplete (exit 4), never conformant; each says what would check it."""
+    assert reference_run.returncode == 4, reference_run.stdout + reference_run.stderr
     report = reference_run.report
-    assert report["summary"]["verdict"] == "conformant"
-    not_passed = {r["id"]: r["message"] for r in report["results"] if r["outcome"] != "passed"}
-    # Without a manifest nothing says which requests write state or issue a lease: those are skipped, saying so.
-    assert all(r["outcome"] == "skipped" for r in report["results"] if r["id"] in not_passed)
+    assert report["summary"]["verdict"] == "incomplete"
+    results = {r["id"]: r for r in report["results"]}
+    not_passed = {i: r["message"] for i, r in results.items() if r["outcome"] != "passed"}
+    assert all(results[i]["outcome"] == "skipped" for i in not_passed)
     assert "[[exercise]]" in not_passed["PATH-008"] and "[[exercise]]" in not_passed["PATH-015"]
     assert "PATH-008" in not_passed["SEC-002"] and "SEC-002" in not_passed["MUX-001"]
     assert "[lease]" in not_passed["LEASE-003"] and "LEASE-003" in not_passed["LEASE-001"]
     assert "does not apply to secret plugins" in not_passed["PATH-019"]
+    assert results["PATH-019"]["skip_kind"] == "not-applicable"
+    coverage = report["summary"]["coverage"]
+    waiting = {item["id"]: item for item in coverage["not_checked"]}
+    assert waiting["LEASE-005"] == {"id": "LEASE-005", "kind": "needs-manifest",
+                                    "how": "add [lease] to the manifest (docs/manifest.md)"}
+    assert waiting["MUX-001"]["kind"] == "needs-manifest" and "[[exercise]]" in waiting["MUX-001"]["how"]
+    assert coverage["checked_must"] + len(waiting) == coverage["applicable_must"] == 58
+    assert "UNCHECKED MUST" in reference_run.stdout and "LEASE-005" in reference_run.stdout
     # What needs no manifest runs: the OpenAPI-derived requests and the path semantics among them.
     for req_id in ("PATH-001", "PATH-009", "PATH-010", "PATH-012", "PATH-013", "PATH-014", "PATH-018"):
         assert req_id not in not_passed, (req_id, not_passed.get(req_id))
+
+
+def test_allow_incomplete_exits_0_and_keeps_the_verdict(run_cli, reference_secrets, tmp_path):
+    run = run_cli("certify", str(reference_secrets), "--type", "secret", "--runtime", "wire", "-k", "PATH-008",
+                  "--allow-incomplete", "--report-dir", str(tmp_path / "r"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.report["summary"]["verdict"] == "incomplete"
+    assert "allowed (--allow-incomplete)" in run.stdout
 
 
 def test_report_follows_the_contract(reference_run):
@@ -72,7 +90,10 @@ def test_nothing_left_behind(reference_run):
 
 def test_summary_markdown_is_short_and_complete(reference_run, run_cli):
     summary = (reference_run.report_dir / "summary.md").read_text()
-    assert summary.startswith("# ✅ reference-secrets: conformant")
+    assert summary.startswith("# 🟡 reference-secrets: incomplete, 20 MUSTs unchecked")
+    assert "## Unchecked MUST requirements (20): needs-manifest" in summary
+    lease_line = next(line for line in summary.splitlines() if line.startswith("- add [lease] to the manifest"))
+    assert "**LEASE-005**" in lease_line
     assert all(f"| {area} |" in summary for area in {r.area for r in REQUIREMENTS})  # a row per area
     assert "http" not in summary and len(summary.splitlines()) < 40  # link-free, fits a pull request comment
     rendered = run_cli("report", str(reference_run.report_dir / "report.json"), "--format", "markdown")

@@ -75,8 +75,11 @@ def markdown_summary(report: dict[str, Any]) -> str:
         lines += [f"**lost coverage:** {', '.join(baseline['lost_coverage'])} (passed in the baseline, unchecked now)", ""]
     waiting = [item for item in (coverage or {}).get("not_checked", []) if item["kind"] == "needs-manifest"]
     if waiting:
-        lines += [f"## Unchecked MUST requirements ({len(waiting)}): the manifest lacks their recipe", ""]
-        lines += [f"- **{item['id']}** (needs-manifest): {_short(item['how'])}" for item in waiting]
+        remedies: dict[str, list[str]] = {}
+        for item in waiting:
+            remedies.setdefault(item["how"], []).append(item["id"])
+        lines += [f"## Unchecked MUST requirements ({len(waiting)}): needs-manifest", ""]
+        lines += [f"- {_short(how)}: {', '.join(f'**{rid}**' for rid in ids)}" for how, ids in remedies.items()]
         lines.append("")
     failed_musts = [r for r in results if r["outcome"] in ("failed", "error") and r["level"] == "MUST"]
     if failed_musts:
