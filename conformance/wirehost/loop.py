@@ -10,6 +10,10 @@ from typing import Any, Awaitable
 class LoopThread:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        # Once close() began, no coroutine is scheduled any more: one scheduled after the last cancel would be
+        # destroyed pending with the loop ("Task was destroyed but it is pending!" on stderr).
+        self._closing = False
+        self._gate = threading.Lock()
         self._thread = threading.Thread(target=self.loop.run_forever, name="wire-host-loop", daemon=True)
         self._thread.start()
 
@@ -19,10 +23,11 @@ class LoopThread:
         The bound is kept on this side (no asyncio.wait_for task on the loop's side): one
         task less per call is a third of the host's overhead per RPC (bench/bench_wire.py).
         """
-        if self.loop.is_closed():  # the run is ending: another thread closed this host
-            coroutine.close()
-            raise TimeoutError("the host's loop is closed")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        with self._gate:
+            if self._closing or self.loop.is_closed():  # the run is ending: another thread closes this host
+                coroutine.close()
+                raise TimeoutError("the host's loop is closed")
+            future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
             return future.result(timeout)
         except TimeoutError:
@@ -31,8 +36,10 @@ class LoopThread:
             raise
 
     def close(self) -> None:
-        if self.loop.is_closed():
-            return
+        with self._gate:
+            if self._closing or self.loop.is_closed():
+                return
+            self._closing = True
 
         async def cancel_everything() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -47,4 +54,8 @@ class LoopThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():
+            try:  # what was scheduled between the cancel and the stop: cancelled here, on this thread
+                self.loop.run_until_complete(cancel_everything())
+            except Exception:  # noqa: BLE001 - shutting down whatever state the loop is in
+                pass
             self.loop.close()
