@@ -177,6 +177,14 @@ class Column:
         return self.document["summary"]["verdict"]
 
     @property
+    def scope(self) -> str:
+        """Which MUSTs the verdict covers ("38 of 58 applicable MUSTs checked"); empty for reports made before."""
+        coverage = self.document["summary"].get("coverage")
+        if not coverage:
+            return ""
+        return f"{coverage['checked_must']} of {coverage['scope']} checked"
+
+    @property
     def conflicts(self) -> list[dict[str, Any]]:
         return self.document.get("merge_conflicts") or []
 
@@ -306,6 +314,7 @@ def matrix_markdown(matrix: Matrix) -> str:
     lines += ["", "| | " + " | ".join(_md(c.label) for c in columns) + " |",
               "|---|" + "---|" * len(columns),
               "| **verdict** | " + " | ".join(f"**{c.verdict}**" for c in columns) + " |",
+              "| MUSTs checked | " + " | ".join(_md(c.scope) or "-" for c in columns) + " |",
               "| passed / failed / skipped / errors | " + " | ".join(
                   f"{c.summary['passed']} / {c.summary['failed']} / {c.summary['skipped']} / {c.summary['errors']}"
                   for c in columns) + " |"]

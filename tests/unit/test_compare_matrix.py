@@ -170,3 +170,11 @@ def test_an_incomplete_run_beside_the_complete_one():
         sample(NO_MANIFEST)["summary"]["coverage"]["not_checked"], key=lambda i: matrix_order(i["id"]))]
     assert "| **verdict** | **conformant** | **incomplete** |" in matrix_markdown(matrix)
     assert '<td class="v-incomplete">incomplete<small>' in matrix_html(matrix)
+
+
+def test_each_column_names_the_musts_its_verdict_covers():
+    """compare shows the scope beside each verdict (issue 18): 'incomplete' of a bare run, 'conformant' of a full one."""
+    bare, full = sample(NO_MANIFEST), sample(SECRETS)
+    text = matrix_markdown(compare([full, bare]))
+    row = next(line for line in text.splitlines() if line.startswith("| MUSTs checked |"))
+    assert "58 of all 58 applicable MUSTs checked" in row and "38 of all 58 applicable MUSTs checked" in row
