@@ -7,6 +7,11 @@ class UsageError(Exception):
     exit_code = 2
 
 
+class WrongPluginType(UsageError):
+    """The plugin reports another plugin type than the one the run was given: the user's --type (or manifest
+    plugin.type) is wrong, or the plugin's Type() is. Raised by a check; the runner lets it end the run."""
+
+
 class InfrastructureError(Exception):
     """The server or Docker could not start, a port is busy: exit code 3."""
 

@@ -184,3 +184,16 @@ def test_database_manifest_field_errors(run_cli, tmp_path, body, words):
 ])
 def test_report_commands_bad_input(run_cli, args):
     assert_usage_error(run_cli(*args))
+
+
+@pytest.mark.parametrize("runtime", ["wire", "process"])
+def test_a_type_the_plugin_contradicts_is_a_usage_error_with_a_hint(run_cli, tmp_path, reference_secrets, runtime):
+    """A secrets engine certified as an auth method: exit 2 and the type it reports, not a plugin defect."""
+    run = run_cli("certify", str(reference_secrets), "--type", "auth", "--runtime", runtime,
+                  "--report-dir", str(tmp_path / "r"))
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "vault-conformance: the plugin reports it is a secrets engine (Type 1); did you mean --type secret? "
+        "(if it is an auth method, its Type() is wrong)"]
+    assert "Traceback" not in run.stderr and not (tmp_path / "r" / "report.json").exists()
+    assert_nothing_left(run)

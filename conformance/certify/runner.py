@@ -8,6 +8,7 @@ import requests
 
 from conformance.catalog import BY_ID, REQUIREMENTS, Needs, Requirement, load_checks
 from conformance.runtime.deadline import Deadline, DeadlinePassed
+from conformance.errors import UsageError
 from conformance.outcomes import (
     Blocked, CheckFailed, Evidence, NotApplicable, NotSelected, Outcome, Skip, SkipKind,
 )
@@ -122,6 +123,8 @@ def _run_one(req: Requirement, functions, session: CertifySession) -> Result:
         outcome, message, skip_kind, how = Outcome.SKIPPED, str(skip), skip.kind, skip.how
     except DeadlinePassed as cut:
         outcome, message = Outcome.ERROR, f"{req.id}: cut short: {cut}"
+    except UsageError:  # the run was given something wrong (WrongPluginType): no verdict, exit 2
+        raise
     except requests.Timeout as timeout:  # the server did not answer within the bound: the plugin held it
         outcome, message = Outcome.FAILED, (f"{req.id} ({req.level.value}): expected an answer through the server "
                                             f"within its bound, saw none: {timeout}")

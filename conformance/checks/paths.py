@@ -38,6 +38,7 @@ from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.outcomes import Blocked, Evidence, NeedsManifest, NotApplicable, Skip, expect
 from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data, server_words
 from conformance.wirehost.scenario import UNKNOWN_OPERATION
+from conformance.errors import WrongPluginType
 
 DECLARED_TYPE = {"secret": 1, "auth": 2}
 UNKNOWN_PATH = "vpc-no-such-path/deeper"
@@ -58,11 +59,20 @@ def setup_succeeds(ctx: CheckContext, evidence: Evidence) -> str:
     return "Setup succeeded with the mount's configuration"
 
 
+TYPE_WORDS = {"secret": "a secrets engine", "auth": "an auth method"}
+
+
 @check("PATH-004")
 def type_matches_declared(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence, mount_facts_only=True)
     want = DECLARED_TYPE[ctx.plugin_type]
     evidence["type"] = seen.type
+    reported = next((name for name, number in DECLARED_TYPE.items() if number == seen.type), None)
+    if reported is not None and reported != ctx.plugin_type:
+        # A plugin type of its own, another than the one given: the user named the wrong one (most likely), or
+        # the plugin's Type() is wrong. Either way no verdict on the catalog would mean anything.
+        raise WrongPluginType(f"the plugin reports it is {TYPE_WORDS[reported]} (Type {seen.type}); did you mean "
+                              f"--type {reported}? (if it is {TYPE_WORDS[ctx.plugin_type]}, its Type() is wrong)")
     expect(seen.type == want, f"Type {want} for a {ctx.plugin_type} plugin", f"Type {seen.type}")
     return f"Type {seen.type}"
 
