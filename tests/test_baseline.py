@@ -11,13 +11,15 @@ def test_should_regression_against_baseline_exits_1(run_cli, tmp_path):
                      "--report-dir", str(tmp_path / "baseline"))
     assert passed.returncode == 0, passed.stdout + passed.stderr
     # mutant-no-help breaks only a SHOULD (PATH-002): the reference's manifest and name, the mutant's binary.
-    regressed = run_cli("certify", str(BIN / "mutant-no-help"), "--manifest", REFERENCE, "--runtime", "process",
+    regressed = run_cli("certify", str(BIN / "mutant-no-help"), "--manifest", REFERENCE, "--name", "reference-secrets",
+                        "--runtime", "process",
                         "--baseline", str(tmp_path / "baseline" / "report.json"),
                         "--report-dir", str(tmp_path / "regressed"))
     assert regressed.returncode == 1, regressed.stdout
     assert regressed.report["summary"]["verdict"] == "conformant"
     assert regressed.report["baseline"]["regressions"] == ["PATH-002"]
-    assert regressed.report["baseline"]["lost_coverage"] == []
+    # Without help there is no OpenAPI document: the derived requests (PATH-009...) are unchecked now, lost.
+    assert "PATH-009" in regressed.report["baseline"]["lost_coverage"]
     assert "conformant, regressed against the baseline" in regressed.stdout  # the headline tells the exit code
     assert "REGRESSED since baseline: PATH-002" in regressed.stdout
     summary_md = (tmp_path / "regressed" / "summary.md").read_text()
@@ -62,7 +64,8 @@ def test_metrics_gate_only_when_asked(run_cli, tmp_path):
     gate (with PERF-004's regression) only as a metric with --gate-metrics."""
     baseline = run_cli("certify", "--manifest", REFERENCE, "--runtime", "wire", "--report-dir", str(tmp_path / "b"))
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr
-    args = ("certify", str(BIN / "mutant-bloated"), "--manifest", REFERENCE, "--runtime", "wire",
+    args = ("certify", str(BIN / "mutant-bloated"), "--manifest", REFERENCE, "--name", "reference-secrets",
+            "--runtime", "wire",
             "--baseline", str(tmp_path / "b" / "report.json"))
     reported = run_cli(*args, "--report-dir", str(tmp_path / "reported"))
     block = reported.report["baseline"]
