@@ -111,7 +111,7 @@ def test_every_manifest_of_the_plugins_under_test_loads(monkeypatch):
         assert manifest.plugin_type in ("secret", "auth", "database"), path.name
         assert manifest.binary.resolve().parent == (MANIFESTS.parent / "bin").resolve(), path.name
         if manifest.expect is not None:
-            assert manifest.expect.verdict in ("conformant", "non-conformant")
+            assert manifest.expect.verdict in ("conformant", "non-conformant", "incomplete")
 
 
 def test_the_reference_manifest_in_detail():

@@ -45,11 +45,12 @@ def test_the_coverage_line():
 
 def test_musts_the_manifest_could_check_are_listed_with_the_section_to_add():
     text = markdown_summary(sample(NO_MANIFEST))
-    section = text.split("## Unchecked MUST requirements (20): the manifest lacks their recipe\n\n", 1)[1]
-    lines = section.split("\n\n", 1)[0].splitlines()
-    assert len(lines) == 20
-    assert lines[0] == "- **PATH-008** (needs-manifest): add [[exercise]] to the manifest (docs/manifest.md)"
-    assert "- **LEASE-005** (needs-manifest): add [lease] to the manifest (docs/manifest.md)" in lines
+    section = text.split("## Unchecked MUST requirements (20): needs-manifest\n\n", 1)[1]
+    lines = section.split("\n\n", 1)[0].splitlines()  # one line per remedy, naming every MUST it would check
+    assert len(lines) == 2
+    assert lines[0].startswith("- add [[exercise]] to the manifest (docs/manifest.md): **PATH-008**, ")
+    assert lines[1].startswith("- add [lease] to the manifest (docs/manifest.md): ") and "**LEASE-005**" in lines[1]
+    assert sum(line.count("**") // 2 for line in lines) == 20
     assert "Unchecked MUST" not in markdown_summary(sample(SECRETS))
 
 
@@ -59,9 +60,12 @@ def test_lost_coverage_against_the_baseline():
 
 
 def test_the_level_table_has_a_row_only_for_levels_with_results():
-    text = markdown_summary(sample(DEADLINE))
-    assert "| MUST | 27 | 0 | 25 | 23 |" in text
-    assert "| SHOULD | 1 | 0 | 7 | 6 |" in text
+    document = sample(DEADLINE)
+    text = markdown_summary(document)
+    for level in ("MUST", "SHOULD"):
+        of_level = [r for r in document["results"] if r["level"] == level]
+        counts = [sum(r["outcome"] == o for r in of_level) for o in ("passed", "failed", "skipped", "error")]
+        assert f"| {level} | " + " | ".join(map(str, counts)) + " |" in text
     assert "| MAY |" not in text
 
 
@@ -79,8 +83,8 @@ def test_musts_that_ended_in_an_error_are_listed_with_the_failed_ones():
     document = sample(DEADLINE)
     text = markdown_summary(document)
     errored = [r["id"] for r in document["results"] if r["level"] == "MUST" and r["outcome"] == "error"]
-    assert len(errored) == 23
-    assert "## Failed MUST requirements (23)" in text
+    assert errored
+    assert f"## Failed MUST requirements ({len(errored)})" in text
     assert all(f"- **{rid}**: " in text for rid in errored)
 
 
@@ -154,9 +158,10 @@ def test_the_area_table_has_one_row_per_area_in_order_of_first_result():
 def test_metrics_line_leaves_out_null_metrics_and_is_absent_when_all_are_null():
     document = sample(DEADLINE)
     metrics = document["metrics"]
+    measured = {key: value for key, value in metrics.items() if value is not None}
+    assert None in metrics.values() and measured  # a run cut short measured some figures only
     assert markdown_summary(document).rstrip().endswith(
-        f"Metrics: handshake_ms {metrics['handshake_ms']}, first_request_ms {metrics['first_request_ms']}, "
-        f"path_requests {metrics['path_requests']}.")
+        "Metrics: " + ", ".join(f"{key} {value}" for key, value in measured.items()) + ".")
     document["metrics"] = {key: None for key in document["metrics"]}
     assert "Metrics:" not in markdown_summary(document)
 

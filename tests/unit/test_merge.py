@@ -35,14 +35,17 @@ def test_a_requirement_checked_in_one_shard_keeps_that_result(shards, merged):
     assert result(merged, "HS-003")["outcome"] == "passed" and result(merged, "TLS-001")["outcome"] == "passed"
 
 
-def test_the_merge_checks_what_either_shard_checked(merged):
-    # 19 checked by -k HS, 16 by -k "TLS or PATH"; 14 (the HS prerequisites of TLS and PATH) in both
-    assert merged["merged_from"][0]["checked"] == 19 and merged["merged_from"][1]["checked"] == 16
+def test_the_merge_checks_what_either_shard_checked(shards, merged):
+    checked = [{r["id"] for r in shard["results"] if r["outcome"] != "skipped"} for shard in shards]
+    assert [m["checked"] for m in merged["merged_from"]] == [len(ids) for ids in checked]
+    assert checked[0] & checked[1]  # the HS prerequisites of TLS and PATH ran in both
     summary = merged["summary"]
-    assert {k: v for k, v in summary.items() if k != "coverage"} == {
-        "total": 89, "passed": 21, "failed": 0, "skipped": 68, "errors": 0, "must_failed": 0,
-        "verdict": "incomplete"}  # PATH-008 and PATH-011 need [[exercise]]: neither shard had a manifest
-    assert summary["coverage"]["checked_must"] == 19
+    assert {r["id"] for r in merged["results"] if r["outcome"] != "skipped"} == checked[0] | checked[1]
+    assert (summary["total"], summary["failed"], summary["errors"], summary["verdict"]) == (
+        89, 0, 0, "incomplete")  # PATH-008 and PATH-011 need [[exercise]]: neither shard had a manifest
+    assert summary["passed"] == len(checked[0] | checked[1])
+    assert summary["coverage"]["checked_must"] == sum(
+        1 for r in merged["results"] if r["level"] == "MUST" and r["outcome"] != "skipped")
     assert summary["coverage"]["scope"].endswith("applicable MUSTs: selection, wire runtime")
     assert summary == summarize(merged["results"])
     assert "merge_conflicts" not in merged
@@ -50,7 +53,7 @@ def test_the_merge_checks_what_either_shard_checked(merged):
 
 def test_among_skips_the_real_reason_beats_not_selected(shards, merged):
     # PATH-001 needs a server: skipped for that reason in the -k PATH shard, "not selected" in the -k HS one
-    assert result(shards[0], "PATH-005")["outcome"] == "passed"
+    assert result(shards[1], "PATH-005")["outcome"] == "passed"
     assert result(merged, "PATH-001")["message"] == "needs a real server; this run used --runtime wire"
     assert result(shards[0], "LEASE-001")["message"].startswith("not selected")
     assert result(merged, "LEASE-001")["message"].startswith("not selected")
@@ -119,7 +122,8 @@ def test_processes_of_both_runs_once_each_in_start_order():
 def test_the_merged_verdict_is_computed_again():
     merged = merge([sample(SECRETS), sample(DEADLINE)])
     # the deadline run's errors were checked results, worse than the other run's passes
-    assert merged["summary"]["verdict"] == "error" and merged["summary"]["errors"] == 29
+    errors = sum(r["outcome"] == "error" for r in sample(DEADLINE)["results"])
+    assert merged["summary"]["verdict"] == "error" and merged["summary"]["errors"] == errors > 0
     # each of those errors met a pass of the same requirement in the other run
     assert sorted(c["id"] for c in merged["merge_conflicts"]) == sorted(
         r["id"] for r in sample(DEADLINE)["results"] if r["outcome"] == "error")
