@@ -50,3 +50,17 @@ def test_database_plugin_certifies_against_real_redis(run_cli, tmp_path, redis_e
                    redis_env["VPC_REDIS_STATIC_PASSWORD"]):
         assert secret not in text
     assert_nothing_left(run)
+
+
+def test_a_database_plugin_without_a_manifest_is_incomplete_not_an_error(run_cli, tmp_path):
+    """No [database]: nothing says how to reach the database, so the MUSTs that need it are unchecked with that
+    remedy; the wire run still plays what needs no connection (it used to fail on the missing table)."""
+    run = run_cli("certify", str(built("reference-database")), "--type", "database", "--runtime", "process",
+                  "--report-dir", str(tmp_path / "r"))
+    assert run.returncode == 4, run.stdout + run.stderr
+    summary = run.report["summary"]
+    assert summary["verdict"] == "incomplete" and summary["errors"] == 0
+    kinds = {item["id"]: item for item in summary["coverage"]["not_checked"]}
+    assert kinds["DB-002"]["kind"] == "needs-manifest" and "[database]" in kinds["DB-002"]["how"]
+    assert run.outcomes()["DB-001"] == "passed"
+    assert_nothing_left(run)

@@ -43,6 +43,7 @@ def _step(ctx: CheckContext, evidence: Evidence, name: str, why_missing: str = "
     step = seen.steps.get(name)
     if step is None:
         if "initialize" in seen.steps and not seen.steps["initialize"].ok:
+            _table(ctx)  # no [database] at all: that is what would let it run (needs-manifest)
             raise Blocked(f"Initialize with the manifest's connection failed ({seen.steps['initialize'].error}): DB-002's")
         raise Blocked(why_missing or f"the wire run did not get to {name}")
     evidence[name] = step.as_evidence()

@@ -23,16 +23,16 @@ class Answer:
 
 class DatabaseProbe:
     def __init__(self, table, connection: dict[str, Any] | None = None):
-        self.table = table
-        self.connection = connection if connection is not None else table.connection
+        self.table = table  # None: the manifest has no [database]; the probe can then look at nothing
+        self.connection = connection if connection is not None else (table.connection if table else {})
 
     @property
     def can_log_in(self) -> bool:
-        return self.table.login is not None
+        return self.table is not None and self.table.login is not None
 
     @property
     def can_see_users(self) -> bool:
-        return self.table.user_exists is not None
+        return self.table is not None and self.table.user_exists is not None
 
     def logs_in(self, username: str, password: str) -> Answer:
         return self._ask(self.table.login, username, password)
