@@ -760,11 +760,16 @@ CHECKS: dict[str, list[CheckFunction]] = {}
 _loaded = False
 
 
-def check(requirement_id: str) -> Callable[[CheckFunction], CheckFunction]:
+# Requirement id -> the manifest sections its checks cannot run without (conformance/manifest_needs.py).
+NEEDS: dict[str, tuple[str, ...]] = {}
+
+
+def check(requirement_id: str, needs: tuple[str, ...] = ()) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function under the id of the requirement it verifies: @check("PATH-004").
 
     A requirement with several check functions registers each under its id; they run in the order registered.
     The function's name is what reports and `vault-conformance requirements` show in the requirement's checks.
+    `needs` declares the manifest sections without which the check raises NeedsManifest (what --list predicts).
     """
     if callable(requirement_id):
         raise TypeError(f"@check needs the id of the requirement {requirement_id.__name__} verifies: "
@@ -776,6 +781,7 @@ def check(requirement_id: str) -> Callable[[CheckFunction], CheckFunction]:
         if any(function.__name__ == other.__name__ for functions in CHECKS.values() for other in functions):
             raise ValueError(f"check {function.__name__} registered twice")
         CHECKS.setdefault(requirement_id, []).append(function)
+        NEEDS[requirement_id] = tuple(dict.fromkeys((*NEEDS.get(requirement_id, ()), *needs)))
         return function
     return register
 
@@ -789,6 +795,20 @@ def load_checks() -> dict[str, list[CheckFunction]]:
             importlib.import_module(module.name)
         _loaded = True
     return CHECKS
+
+
+def needs_of(requirement_id: str) -> tuple[str, ...]:
+    """The manifest sections a requirement needs, its own and those of everything it depends on (transitively):
+    a requirement whose dependency is left unchecked for want of a section is unchecked for the same reason."""
+    load_checks()
+    found: dict[str, None] = {}
+
+    def visit(rid: str) -> None:
+        for dep in BY_ID[rid].depends_on:
+            visit(dep)
+        found.update(dict.fromkeys(NEEDS.get(rid, ())))
+    visit(requirement_id)
+    return tuple(found)
 
 
 def checks_for(requirement_id: str) -> tuple[CheckFunction, ...]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.catalog import BY_ID, REQUIREMENTS, Level, Requirement
+from conformance.catalog import BY_ID, REQUIREMENTS, Level, Requirement, needs_of
 from conformance.errors import UsageError
+from conformance.manifest import ManifestDocument
+from conformance.manifest_needs import missing
 
 LEVELS_BY_OPTION = {
     "must": {Level.MUST},
@@ -75,19 +77,24 @@ def select(level: str = "all", keyword: str | None = None, areas: list[str] | No
     return Selection(frozenset(chosen), frozenset(pulled), reasons)
 
 
-def plan_lines(selection: Selection, plugin_type: str | None, runtime: str | None) -> list[str]:
-    """--list: one line per requirement: whether it would run, and why not when it would not."""
+def plan_lines(selection: Selection, plugin_type: str | None, runtime: str | None,
+               manifest: ManifestDocument | None = None) -> list[str]:
+    """--list: one line per requirement: `run`, or `skip (KIND): the reason the run would give` — the same kinds
+    and reasons as the run's (not-applicable, not-selected, needs-manifest with the sections to add). `manifest`:
+    the validated manifest (None: no manifest, so every recipe is missing)."""
     lines = []
     for req in REQUIREMENTS:
-        if req.id in selection.chosen:
+        if plugin_type and plugin_type not in req.applies_to:
+            state = f"skip (not-applicable): does not apply to {plugin_type} plugins"
+        elif req.id not in selection.chosen and req.id not in selection.pulled_in:
+            state = f"skip (not-selected): {selection.reasons[req.id]}"
+        elif runtime == "wire" and req.needs.value == "server":
+            state = "skip (not-selected): needs a real server; --runtime wire"
+        elif lacking := missing(needs_of(req.id), manifest):
+            state = f"skip (needs-manifest): add {', '.join(lacking)} to the manifest"
+        elif req.id in selection.chosen:
             state = "run"
-        elif req.id in selection.pulled_in:
-            state = "run (needed by a selected requirement)"
         else:
-            state = f"skip: {selection.reasons[req.id]}"
-        if state.startswith("run") and plugin_type and plugin_type not in req.applies_to:
-            state = f"skip: does not apply to {plugin_type} plugins"
-        elif state.startswith("run") and runtime == "wire" and req.needs.value == "server":
-            state = "skip: needs a real server; --runtime wire"
+            state = "run (needed by a selected requirement)"
         lines.append(f"{req.id:<9} {req.level.value:<6} {req.area:<12} {state}")
     return lines

@@ -25,6 +25,7 @@ from conformance.outcomes import Blocked, Evidence, NeedsManifest, NotSelected, 
 from conformance.runtime.registration import RegistrationFailed, response_data, server_words
 from conformance.observations.context import CheckContext
 from conformance.wirehost.database_scenario import INITIALIZE_BOUND_S, ROLE_NAME
+from conformance.manifest_needs import DATABASE, DATABASE_LOGIN, DATABASE_STATIC, DATABASE_CREDENTIALS
 
 SECRET_CONNECTION_KEYS = ("password",)  # the engine never shows these back in connection_details
 LEASE_TTL_S, LEASE_MAX_TTL_S, RENEW_INCREMENT_S = 3600, 7200, 1800
@@ -74,7 +75,7 @@ def database_type_is_named(ctx: CheckContext, evidence: Evidence) -> str:
     return f"Type {name!r}"
 
 
-@check("DB-002")
+@check("DB-002", needs=(DATABASE,))
 def initialize_returns_the_config(ctx: CheckContext, evidence: Evidence) -> str:
     _table(ctx)
     step = _step(ctx, evidence, "initialize")
@@ -84,7 +85,7 @@ def initialize_returns_the_config(ctx: CheckContext, evidence: Evidence) -> str:
     return f"initialized and verified in {step.ms:.0f} ms; returned keys {step.facts.get('returned_keys')}"
 
 
-@check("DB-003")
+@check("DB-003", needs=(DATABASE,))
 def verification_refuses_unreachable_database(ctx: CheckContext, evidence: Evidence) -> str:
     step = _step(ctx, evidence, "initialize_unreachable",
                  "no [database] unreachable overrides in the manifest: nothing known that points the connection at nothing")
@@ -95,7 +96,7 @@ def verification_refuses_unreachable_database(ctx: CheckContext, evidence: Evide
     return f"refused in {step.ms:.0f} ms: {step.error}"
 
 
-@check("DB-004")
+@check("DB-004", needs=(DATABASE,))
 def no_connection_without_verification(ctx: CheckContext, evidence: Evidence) -> str:
     step = _step(ctx, evidence, "initialize_lazy",
                  "no [database] unreachable overrides in the manifest: nothing known that points the connection at nothing")
@@ -104,7 +105,7 @@ def no_connection_without_verification(ctx: CheckContext, evidence: Evidence) ->
     return f"initialized without connecting in {step.ms:.0f} ms"
 
 
-@check("DB-005")
+@check("DB-005", needs=(DATABASE, DATABASE_LOGIN))
 def new_user_logs_in(ctx: CheckContext, evidence: Evidence) -> str:
     step = _step(ctx, evidence, "new_user")
     expect(step.ok, "an answer to NewUser", step.error or "")
@@ -116,7 +117,7 @@ def new_user_logs_in(ctx: CheckContext, evidence: Evidence) -> str:
     return f"created {username}; it logs in"
 
 
-@check("DB-006")
+@check("DB-006", needs=(DATABASE, DATABASE_LOGIN))
 def password_change_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     step = _step(ctx, evidence, "update_password", "NewUser gave no user to change: DB-005's failure")
     expect(step.ok, "an answer to UpdateUser with a new password", step.error or "")
@@ -128,14 +129,14 @@ def password_change_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     return "new password logs in, old one refused"
 
 
-@check("DB-007")
+@check("DB-007", needs=(DATABASE,))
 def expiration_change_is_answered(ctx: CheckContext, evidence: Evidence) -> str:
     step = _step(ctx, evidence, "update_expiration", "NewUser gave no user to change: DB-005's failure")
     expect(step.ok, "UpdateUser with a new expiration (what a lease renewal sends) to succeed", step.error or "")
     return f"answered in {step.ms:.0f} ms"
 
 
-@check("DB-008")
+@check("DB-008", needs=(DATABASE, DATABASE_LOGIN))
 def deleted_user_is_gone(ctx: CheckContext, evidence: Evidence) -> str:
     step = _step(ctx, evidence, "delete_user", "NewUser gave no user to delete: DB-005's failure")
     again = _step(ctx, evidence, "delete_user_again")
@@ -203,7 +204,7 @@ def _role(ctx: CheckContext, mount, role: str) -> None:
     expect(response.status_code in (200, 204), f"the role {role} to be written", f"HTTP {response.status_code}: {server_words(response)}")
 
 
-@check("DB-010")
+@check("DB-010", needs=(DATABASE,))
 def connection_is_configured(ctx: CheckContext, evidence: Evidence) -> str:
     mount = _connection(ctx, evidence)
     response = ctx.api("GET", f"{mount.path}/config/{mount.name}")
@@ -220,7 +221,7 @@ def connection_is_configured(ctx: CheckContext, evidence: Evidence) -> str:
     return f"connection {mount.name} verified and stored (plugin_version {data.get('plugin_version')!r})"
 
 
-@check("DB-011")
+@check("DB-011", needs=(DATABASE, DATABASE_LOGIN))
 def dynamic_credentials_follow_their_lease(ctx: CheckContext, evidence: Evidence) -> str:
     mount = _connection(ctx, evidence)
     _needs_login_probe(ctx)
@@ -258,7 +259,7 @@ def dynamic_credentials_follow_their_lease(ctx: CheckContext, evidence: Evidence
             f"revoke-prefix removed {len(names)} more")
 
 
-@check("DB-012")
+@check("DB-012", needs=(DATABASE, DATABASE_LOGIN, DATABASE_STATIC))
 def static_role_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     mount = _connection(ctx, evidence)
     _needs_login_probe(ctx)
@@ -299,7 +300,7 @@ def static_role_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> 
     return f"{static.username}: rotated on creation and by rotate-role; each new password logs in, the old ones do not"
 
 
-@check("DB-013")
+@check("DB-013", needs=(DATABASE, DATABASE_LOGIN, DATABASE_CREDENTIALS))
 def root_rotation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     mount = _connection(ctx, evidence)
     _needs_login_probe(ctx)

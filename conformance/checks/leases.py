@@ -24,6 +24,7 @@ from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_seen
 from conformance.outcomes import Blocked, CheckFailed, Evidence, NeedsManifest, NotApplicable, expect
 from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data, server_words
+from conformance.manifest_needs import LEASE, LEASE_VERIFY, LEASE_EXPIRING, LEASE_REMOVE, LOGIN, LOGIN_RENEWABLE
 
 RENEW_INCREMENT_S = 30
 CLOCK_SLACK_S = 2  # the server counts whole seconds; a renewal a second later may round either way
@@ -80,7 +81,7 @@ def _expect_state(ctx: CheckContext, lease: dict[str, Any], state: str, evidence
 
 # -- a secret's lease, through the server ----------------------------------------------------------
 # -- checks ------------------------------------------------------------------
-@check("LEASE-003")
+@check("LEASE-003", needs=(LEASE,))
 def lease_is_well_formed(ctx: CheckContext, evidence: Evidence) -> str:
     lease = issued_lease(ctx)
     if ctx.lease.expiring is not None:
@@ -110,7 +111,7 @@ def lease_is_well_formed(ctx: CheckContext, evidence: Evidence) -> str:
     return f"lease of {duration} s (mount max {max_ttl} s), renewable {lease['renewable']}; lookup agrees"
 
 
-@check("LEASE-001")
+@check("LEASE-001", needs=(LEASE,))
 def lease_renews(ctx: CheckContext, evidence: Evidence) -> str:
     lease = issued_lease(ctx)
     evidence["issued"] = _public(lease)
@@ -136,7 +137,7 @@ def lease_renews(ctx: CheckContext, evidence: Evidence) -> str:
     return f"renewed: lease_duration {duration} s (asked {RENEW_INCREMENT_S} s); renewed again without an increment"
 
 
-@check("LEASE-004")
+@check("LEASE-004", needs=(LEASE,))
 def renewal_never_passes_max_ttl(ctx: CheckContext, evidence: Evidence) -> str:
     lease = issued_lease(ctx)
     if not lease["renewable"]:
@@ -155,7 +156,7 @@ def renewal_never_passes_max_ttl(ctx: CheckContext, evidence: Evidence) -> str:
     return f"asked {increment} s, got {duration} s: within the {max_ttl} s max TTL"
 
 
-@check("LEASE-002")
+@check("LEASE-002", needs=(LEASE,))
 def lease_revokes(ctx: CheckContext, evidence: Evidence) -> str:
     lease = issued_lease(ctx)
     response = ctx.api("PUT", "sys/leases/revoke", json={"lease_id": lease["lease_id"]})
@@ -178,7 +179,7 @@ def _verify_recipe(ctx: CheckContext):
     return recipe
 
 
-@check("LEASE-005")
+@check("LEASE-005", needs=(LEASE, LEASE_VERIFY))
 def revocation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = _verify_recipe(ctx)
     lease = issue(ctx, recipe, "a fresh lease")
@@ -191,7 +192,7 @@ def revocation_takes_effect(ctx: CheckContext, evidence: Evidence) -> str:
     return f"{states[0]['request']}: active before the revocation, revoked after"
 
 
-@check("LEASE-006")
+@check("LEASE-006", needs=(LEASE,))
 def revoke_prefix_revokes_everything(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = lease_recipe(ctx)
     leases = [issue(ctx, recipe, f"lease {n}") for n in (1, 2)]
@@ -207,7 +208,7 @@ def revoke_prefix_revokes_everything(ctx: CheckContext, evidence: Evidence) -> s
     return f"revoke-prefix {prefix}: {len(leases)} leases gone"
 
 
-@check("LEASE-007")
+@check("LEASE-007", needs=(LEASE, LEASE_EXPIRING))
 def expired_lease_is_revoked(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = lease_recipe(ctx)
     if recipe.expiring is None:
@@ -260,7 +261,7 @@ def no_lease_left_behind(ctx: CheckContext, evidence: Evidence) -> str:
             ", ".join(f"{s} ({n})" for s, n in sorted(by_scenario.items())) + "; all revoked")
 
 
-@check("LEASE-013")
+@check("LEASE-013", needs=(LEASE, LEASE_REMOVE))
 def revoke_after_removal_succeeds(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = lease_recipe(ctx)
     if recipe.remove is None:
@@ -279,7 +280,7 @@ def revoke_after_removal_succeeds(ctx: CheckContext, evidence: Evidence) -> str:
     return f"credential removed out of band ({path}), then its lease revoked: 204"
 
 
-@check("LEASE-014")
+@check("LEASE-014", needs=(LEASE,))
 def unmount_revokes_everything(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = lease_recipe(ctx)
     try:
@@ -318,7 +319,7 @@ def _is_transport_failure(answer: str) -> bool:
                               "ConnectionError", "TimeoutError", "not sent", "ConnectionResetError", "OSError"))
 
 
-@check("LEASE-008")
+@check("LEASE-008", needs=(LEASE,))
 def revoke_is_idempotent(ctx: CheckContext, evidence: Evidence) -> str:
     leases = _wire_leases(ctx, evidence)
     first, second = leases["revoke_twice"]
@@ -327,7 +328,7 @@ def revoke_is_idempotent(ctx: CheckContext, evidence: Evidence) -> str:
     return "the same secret revoked twice over the wire: both succeeded"
 
 
-@check("LEASE-009")
+@check("LEASE-009", needs=(LEASE,))
 def broken_secrets_are_refused_not_fatal(ctx: CheckContext, evidence: Evidence) -> str:
     leases = _wire_leases(ctx, evidence)
     fatal = {label: answer for label, answer in leases["broken"].items() if _is_transport_failure(answer)}
@@ -346,7 +347,7 @@ def _renewable_recipe(ctx: CheckContext):
     return recipe
 
 
-@check("LEASE-010")
+@check("LEASE-010", needs=(LOGIN, LOGIN_RENEWABLE))
 def login_token_renews(ctx: CheckContext, evidence: Evidence) -> str:
     _renewable_recipe(ctx)
     with logged_in(ctx) as login:
@@ -372,7 +373,7 @@ def _renews(ctx: CheckContext, auth: dict[str, Any], evidence: Evidence) -> str:
     return f"renewed through the plugin: lease_duration {renewed.get('lease_duration')} s, policies kept"
 
 
-@check("LEASE-011")
+@check("LEASE-011", needs=(LOGIN, LOGIN_RENEWABLE))
 def login_renewal_never_passes_max_ttl(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = _renewable_recipe(ctx)
     with logged_in(ctx) as login:

@@ -13,9 +13,10 @@ from conformance.catalog import check
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.outcomes import Evidence, NotApplicable, expect
+from conformance.manifest_needs import EXERCISE
 
 
-@check("MUX-001")
+@check("MUX-001", needs=(EXERCISE,))
 def mounts_are_isolated(ctx: CheckContext, evidence: Evidence) -> str:
     seen = wire_seen(ctx, evidence)
     if not seen.multiplexing:

@@ -39,6 +39,7 @@ from conformance.outcomes import Blocked, Evidence, NeedsManifest, NotApplicable
 from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, request_body, response_data, server_words
 from conformance.wirehost.scenario import UNKNOWN_OPERATION
 from conformance.errors import WrongPluginType
+from conformance.manifest_needs import EXERCISE, LOGIN, LOGIN_REFUSED
 
 DECLARED_TYPE = {"secret": 1, "auth": 2}
 UNKNOWN_PATH = "vpc-no-such-path/deeper"
@@ -112,7 +113,7 @@ def unknown_operation_is_unsupported(ctx: CheckContext, evidence: Evidence) -> s
     return f"err_type {answer['err_type']} {answer['err_msg']!r}"
 
 
-@check("PATH-008")
+@check("PATH-008", needs=(EXERCISE,))
 def state_round_trips_through_storage(ctx: CheckContext, evidence: Evidence) -> str:
     exercise = wire_exercise(ctx, evidence)
     writes = [c for r in exercise["requests"] for c in r["storage_calls"] if c.startswith(("Put", "Delete"))]
@@ -128,7 +129,7 @@ def state_round_trips_through_storage(ctx: CheckContext, evidence: Evidence) -> 
     return f"{len(writes)} write(s) and {len(reads)} read(s) through the broker"
 
 
-@check("PATH-011")
+@check("PATH-011", needs=(EXERCISE,))
 def existence_check_matches_storage(ctx: CheckContext, evidence: Evidence) -> str:
     exercise = wire_exercise(ctx, evidence)
     seen_paths: set[str] = set()
@@ -205,7 +206,7 @@ def unknown_path_is_unsupported(ctx: CheckContext, evidence: Evidence) -> str:
 
 
 # -- what the paths mean: read-back, isolation, concurrency, lists, deletes, persistence --------------
-@check("PATH-015")
+@check("PATH-015", needs=(EXERCISE,))
 def written_state_reads_back(ctx: CheckContext, evidence: Evidence) -> str:
     state = read_back_state(ctx)
     evidence["transcript"] = state["transcript"]
@@ -225,7 +226,7 @@ def written_state_reads_back(ctx: CheckContext, evidence: Evidence) -> str:
 EXTRA_MOUNTS = 2  # with the first: three mounts of one plugin, as a platform serving several teams has
 
 
-@check("PATH-017")
+@check("PATH-017", needs=(EXERCISE,))
 def mounts_do_not_share_state(ctx: CheckContext, evidence: Evidence) -> str:
     state = read_back_state(ctx)
     reader, first = state["reader"], state["read"]
@@ -367,7 +368,7 @@ def delete_of_missing_item_is_not_an_error(ctx: CheckContext, evidence: Evidence
     return ", ".join(f"{a['request']} -> {a['status']}" for a in answers)
 
 
-@check("PATH-016")
+@check("PATH-016", needs=(EXERCISE,))
 def state_survives_reload_and_restart(ctx: CheckContext, evidence: Evidence) -> str:
     state = read_back_state(ctx)
     reader, first = state["reader"], state["read"]
@@ -422,7 +423,7 @@ def _kill(pids: list[int]) -> list[int]:
     return [p.pid for p in processes]
 
 
-@check("PATH-023")
+@check("PATH-023", needs=(EXERCISE,))
 def state_survives_server_restart(ctx: CheckContext, evidence: Evidence) -> str:
     if not ctx.exercise:
         raise NeedsManifest("no [[exercise]] requests in the manifest: nothing known that writes and reads state",
@@ -548,7 +549,7 @@ def unsupported_operation_is_told_apart(ctx: CheckContext, evidence: Evidence) -
 
 
 # -- auth methods: login, the token it yields, unauthenticated paths ----------------------------------
-@check("PATH-019")
+@check("PATH-019", needs=(LOGIN,))
 def login_yields_a_working_token(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = ctx.login
     with logged_in(ctx) as login:
@@ -566,7 +567,7 @@ def login_yields_a_working_token(ctx: CheckContext, evidence: Evidence) -> str:
     return f"logged in without a token: token works, policies {sorted(policies)}"
 
 
-@check("PATH-020")
+@check("PATH-020", needs=(LOGIN,))
 def login_ttl_within_mount_limits(ctx: CheckContext, evidence: Evidence) -> str:
     with logged_in(ctx) as login:
         auth = login["auth"]
@@ -647,7 +648,7 @@ def unauthenticated_paths_are_served(ctx: CheckContext, evidence: Evidence) -> s
         f"{r['declared']} ({r['answers_without_a_token'][-1]})" for r in results)
 
 
-@check("PATH-022")
+@check("PATH-022", needs=(LOGIN, LOGIN_REFUSED))
 def refused_login_is_a_client_error(ctx: CheckContext, evidence: Evidence) -> str:
     recipe = login_recipe(ctx)
     if recipe.refused_data is None:

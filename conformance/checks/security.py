@@ -20,6 +20,7 @@ from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_exercise, wire_seen
 from conformance.outcomes import Blocked, Evidence, NeedsManifest, expect
 from conformance.runtime.registration import HTTP_METHOD, server_words
+from conformance.manifest_needs import EXERCISE, SETUP_OR_EXERCISE_WRITES
 
 
 @check("SEC-001")
@@ -36,7 +37,7 @@ def survives_request_abuse(ctx: CheckContext, evidence: Evidence) -> str:
     return "answered 16 parallel, malformed, oversized and cancelled requests as the same process"
 
 
-@check("SEC-002")
+@check("SEC-002", needs=(EXERCISE,))
 def survives_storage_faults(ctx: CheckContext, evidence: Evidence) -> str:
     exercise = wire_exercise(ctx, evidence)
     failing, slow = exercise["failing_storage"], exercise["slow_storage"]
@@ -63,7 +64,7 @@ def listens_on_loopback_only(ctx: CheckContext, evidence: Evidence) -> str:
     return f"listening on {', '.join(seen.listeners) or 'no TCP address (a unix socket)'}"
 
 
-@check("SEC-003")
+@check("SEC-003", needs=(SETUP_OR_EXERCISE_WRITES,))
 def configuration_needs_a_token(ctx: CheckContext, evidence: Evidence) -> str:
     mount = ctx.mount
     writes = [r for r in (*ctx.setup, *ctx.exercise) if r.operation in WRITE_OPERATIONS]

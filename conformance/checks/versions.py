@@ -25,6 +25,7 @@ from conformance.runtime.registration import HTTP_METHOD, RegistrationFailed, re
 from conformance.observations.context import CheckContext
 from conformance.observations.wire_run import wire_seen
 from conformance.observations.wake_request import wake_request
+from conformance.manifest_needs import UPGRADE
 
 # hashicorp/go-version's semver pattern, as the catalog applies it (an optional leading v).
 SEMVER = re.compile(r"^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -76,7 +77,7 @@ def _mount_entry(ctx: CheckContext, mount) -> dict:
     return (data.get("data") or data).get(f"{mount.key}/", {})
 
 
-@check("VER-002")
+@check("VER-002", needs=(UPGRADE,))
 def upgrade_switches_version_and_keeps_state(ctx: CheckContext, evidence: Evidence) -> str:
     if ctx.upgrade is None:
         raise NeedsManifest("no [upgrade] in the manifest: no second build of the plugin to switch to", '[upgrade]')

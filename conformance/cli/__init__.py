@@ -173,10 +173,13 @@ def _list_plan(args, manifests: list[str]) -> int:
         plugin_type = documents[0].plugin.type
     runtime = args.runtime if args.runtime != "auto" else None
     selection = select(args.level, args.keyword, args.areas)
-    lines = plan_lines(selection, plugin_type, runtime)
+    lines = plan_lines(selection, plugin_type, runtime, documents[0] if documents else None)
     print("\n".join(lines))
-    running = sum(1 for line in lines if " run" in line[:40] and "skip:" not in line)
-    print(f"{running} of {len(lines)} requirements would run" + (f" for a {plugin_type} plugin" if plugin_type else ""))
+    running = sum(1 for line in lines if line.split()[3] == "run")
+    unchecked = [line.split()[0] for line in lines if "(needs-manifest)" in line and line.split()[1] == "MUST"]
+    print(f"{running} of {len(lines)} requirements would run" + (f" for a {plugin_type} plugin" if plugin_type else "")
+          + (f"; {len(unchecked)} MUSTs would go unchecked for want of a manifest recipe: the verdict would be "
+             f"incomplete at best" if unchecked else ""))
     return 0
 
 

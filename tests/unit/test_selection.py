@@ -129,13 +129,13 @@ def test_the_plan_says_why_a_requirement_would_not_run():
     lines = {line.split()[0]: line for line in plan_lines(select(keyword="TLS-002"), "secret", None)}
     assert lines["TLS-002"].endswith(" run")
     assert lines["HS-003"].endswith(" run (needed by a selected requirement)")
-    assert lines["HS-001"].endswith(" skip: not selected: does not match -k 'TLS-002'")
+    assert lines["HS-001"].endswith(" skip (not-selected): not selected: does not match -k 'TLS-002'")
 
 
 def test_the_plan_for_a_plugin_type_skips_what_does_not_apply():
     lines = {line.split()[0]: line for line in plan_lines(select(), "auth", None)}
-    assert lines["DB-001"].endswith(" skip: does not apply to auth plugins")
-    assert lines["LEASE-005"].endswith(" skip: does not apply to auth plugins")  # secret engines only
+    assert lines["DB-001"].endswith(" skip (not-applicable): does not apply to auth plugins")
+    assert lines["LEASE-005"].endswith(" skip (not-applicable): does not apply to auth plugins")  # secret engines only
     assert lines["HS-001"].endswith(" run")
 
 
@@ -143,7 +143,7 @@ def test_the_plan_for_the_wire_runtime_skips_what_needs_a_server():
     lines = plan_lines(select(), "secret", "wire")
     for requirement, line in zip(REQUIREMENTS, lines):
         if requirement.needs is Needs.SERVER and "secret" in requirement.applies_to:
-            assert line.endswith(" skip: needs a real server; --runtime wire"), line
+            assert line.endswith(" skip (not-selected): needs a real server; --runtime wire"), line
     assert lines[0].endswith(" run")
 
 

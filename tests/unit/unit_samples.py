@@ -54,3 +54,5 @@ def requirement(rid: str, level, title: str | None = None, **fields):
         fields.setdefault("checks", ("a_check",))
     return Requirement(id=rid, level=level, title=title or f"A {level.value} requirement.", source="a/source file.go",
                        **fields)
+AUTH_NO_MANIFEST = "reference-auth-no-manifest"  # incomplete: [[exercise]], [login] and a write missing; process
+DATABASE_NO_MANIFEST = "reference-database-no-manifest"  # incomplete: [database] missing; process
