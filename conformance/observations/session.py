@@ -234,6 +234,7 @@ class CertifySession:
                 observation = play(host, self.plugin_type, self.exercise, self.lease, seen=self.wire_partial,
                                    on_mounted=self.wire_mounted_event.set)
                 self.add_phase("plugin_launches_s", host.seconds_to_handshake)
+                observation.seconds_to_handshake = host.seconds_to_handshake
                 if observation.start_error is None:
                     self.multiplexing["reported"] = bool(observation.multiplexing)
             finally:  # the plugin's own words, even when the host itself broke

@@ -63,7 +63,8 @@ class WireObservation:
     transcript: list[str] = field(default_factory=list)
     storage_calls: list[str] = field(default_factory=list)
     request_ms: list[float] = field(default_factory=list)
-    rss_mb: float | None = None
+    rss_mb: float | None = None  # after the parallel batch, before the suite's own 8 MiB request
+    seconds_to_handshake: float | None = None  # this launch's wait for the handshake line
     listeners: list[str] | None = None  # addresses the plugin (or a child) listens on, seen after the abuse
     exercise: dict[str, Any] | None = None  # None: the manifest gave no [[exercise]] requests
     died_before_cleanup: str | None = None  # the step the plugin did not survive
@@ -215,6 +216,7 @@ def _abuse(host: WireHost, seen: WireObservation) -> None:
     answered = [r for r in results if not isinstance(r, BaseException)]
     seen.abuse["parallel"] = {"sent": PARALLEL_REQUESTS, "answered": len(answered),
                               "errors": sorted({_error_text(r) for r in results if isinstance(r, BaseException)})}
+    _measure_rss(host, seen)  # what the plugin holds for its own answers, not for the suite's 8 MiB request below
     for label, kwargs in (("malformed_json", {"raw_data": "{not json"}),
                           ("oversized", {"data": {"blob": "x" * OVERSIZED_BYTES}})):
         if not host.alive():
@@ -241,11 +243,14 @@ def _abuse(host: WireHost, seen: WireObservation) -> None:
             seen.abuse["latency_sample"] = _error_text(error)
             break
         seen.request_ms.append((time.monotonic() - started) * 1000)
+    seen.listeners = host.listeners()
+
+
+def _measure_rss(host: WireHost, seen: WireObservation) -> None:
     try:
         seen.rss_mb = round(psutil.Process(host.pid).memory_info().rss / 2**20, 2)
     except (psutil.Error, TypeError):
         pass
-    seen.listeners = host.listeners()
 
 
 def _first_call(host: WireHost) -> bool:
