@@ -16,7 +16,7 @@ from conformance import __version__
 from conformance.catalog import PLUGIN_TYPES, REQUIREMENTS
 from conformance.errors import InfrastructureError, UsageError
 from conformance.report.headline import headline
-from conformance.runtime.lifecycle import ENDING
+from conformance.runtime.lifecycle import ENDING, sweep_own
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -316,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _quiet_exit()
+        try:
+            sweep_own()  # what a background thread the clean-up could not wait for made after it
+        except Exception:  # noqa: BLE001 - best effort on the way out; the exit must still be quiet
+            pass
         print("vault-conformance: interrupted; everything it started was stopped", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head`: the run itself is done and reported

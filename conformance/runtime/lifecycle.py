@@ -32,6 +32,17 @@ def pause(seconds: float) -> bool:
     return ENDING.wait(seconds)
 
 
+def sweep_own() -> None:
+    """The last word of an interrupted run, once everything it holds was stopped: end every process and remove every
+    temp dir that carries this process's owner tag. A background thread the run could not wait for (blocked in a
+    call no interrupt reaches) may have made one after the clean-up; the process exits right after this."""
+    from conformance.runtime import strays, tempdirs  # the runtime's own, loaded by then: no import in a handler
+
+    tag = strays.owner_tag()
+    strays.kill([p for p in strays.others() if strays.environ(p).get(strays.OWNER_VARIABLE) == tag])
+    tempdirs.remove_tempdirs_of(tag)
+
+
 class Held:
     """Everything one run started and must stop: registered when started, stopped by stop_all whatever
     happened (an interrupt, a failed check, a background thread still waiting on it)."""

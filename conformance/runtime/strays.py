@@ -34,7 +34,7 @@ def owner_alive(tag: str) -> bool:
         return False
 
 
-def _environ(process: psutil.Process) -> dict[str, str]:
+def environ(process: psutil.Process) -> dict[str, str]:
     try:
         return process.environ()
     except (psutil.Error, OSError):
@@ -48,7 +48,7 @@ def _live(process: psutil.Process) -> bool:
         return False
 
 
-def _others():
+def others():
     me = os.getpid()
     for process in psutil.process_iter():
         if process.pid != me and _live(process):
@@ -59,8 +59,8 @@ def with_tmpdir_under(directory: Path) -> list[psutil.Process]:
     """Live processes whose TMPDIR lies in directory (they belong to the run that owns it)."""
     root = str(directory).rstrip("/")
     found = []
-    for process in _others():
-        tmpdir = _environ(process).get("TMPDIR", "")
+    for process in others():
+        tmpdir = environ(process).get("TMPDIR", "")
         if tmpdir == root or tmpdir.startswith(root + "/"):
             found.append(process)
     return found
@@ -70,7 +70,7 @@ def holding_pipe(fd: int) -> list[psutil.Process]:
     """Live processes (not this one) with an end of the pipe fd open."""
     target = f"pipe:[{os.fstat(fd).st_ino}]"
     found = []
-    for process in _others():
+    for process in others():
         try:
             fds = os.listdir(f"/proc/{process.pid}/fd")
         except OSError:
@@ -87,7 +87,7 @@ def holding_pipe(fd: int) -> list[psutil.Process]:
 
 def orphaned() -> list[psutil.Process]:
     """Processes tagged with a suite process that is gone (a run killed before it could clean up)."""
-    return [p for p in _others() if (tag := _environ(p).get(OWNER_VARIABLE)) and not owner_alive(tag)]
+    return [p for p in others() if (tag := environ(p).get(OWNER_VARIABLE)) and not owner_alive(tag)]
 
 
 def kill(processes: list[psutil.Process]) -> list[str]:

@@ -32,6 +32,15 @@ PREFIX = "vpc-"
 
 def remove_orphaned_tempdirs() -> list[Path]:
     """Remove the temp dirs of suite processes that are gone (a run killed with SIGKILL)."""
+    return _remove_where(lambda tag: not strays.owner_alive(tag))
+
+
+def remove_tempdirs_of(owner: str) -> list[Path]:
+    """Remove the temp dirs this owner tag made (the sweep at the end of an interrupted run)."""
+    return _remove_where(lambda tag: tag == owner)
+
+
+def _remove_where(owned) -> list[Path]:
     removed = []
     for base in sorted({Path(tempfile.gettempdir()), Path("/tmp")}):
         for candidate in base.glob(f"{PREFIX}*"):
@@ -40,7 +49,7 @@ def remove_orphaned_tempdirs() -> list[Path]:
                 tag = marker.read_text().strip()
             except OSError:
                 continue  # not one of ours, or not readable: leave it
-            if not strays.owner_alive(tag):
+            if owned(tag):
                 shutil.rmtree(candidate, ignore_errors=True)
                 removed.append(candidate)
     return removed
