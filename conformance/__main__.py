@@ -20,9 +20,16 @@ def run() -> int:
     signal.signal(signal.SIGTERM, _while_loading)
     from conformance.cli import main
 
-    code = main()
-    if code == 130:  # interrupted, everything stopped: end now, so a late second Ctrl-C cannot meet the
-        sys.stdout.flush()  # interpreter's finalisation (handlers reset to the default: death by signal)
+    try:
+        code = main()
+    except KeyboardInterrupt:  # one that landed after main's own handling: a second Ctrl-C in its except
+        code = 130  # clause, or one re-delivered late from a finalizer (main's clean-up has run either way)
+    # The run is over: a late Ctrl-C must not turn its exit code into a death by signal (an uncaught
+    # KeyboardInterrupt at the top level makes Python kill itself with SIGINT: exit -2).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if code == 130:  # interrupted, everything stopped: end now, so nothing can meet the interpreter's
+        sys.stdout.flush()  # finalisation with the handlers reset to the defaults
         sys.stderr.flush()
         os._exit(130)
     return code

@@ -36,6 +36,7 @@ from conformance.runtime.tempdirs import short_tempdir
 
 HEALTH_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+INTERRUPTED_STOP_S = 2.0  # the grace a server gets once the run is interrupted: its data is thrown away anyway
 REQUEST_TIMEOUT_S = 60.0
 PORT_ATTEMPTS = 3
 UNSEAL_KEY = re.compile(r"^\s*Unseal Key:\s*(\S+)", re.MULTILINE)

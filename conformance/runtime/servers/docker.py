@@ -24,8 +24,8 @@ import psutil
 
 from conformance.errors import InfrastructureError, UsageError
 from conformance.runtime.plugin_binary import elf_is_static
-from conformance.runtime.lifecycle import interrupts_held
-from conformance.runtime.servers.base import STOP_TIMEOUT_S, RealServer, live
+from conformance.runtime.lifecycle import ending, interrupts_held
+from conformance.runtime.servers.base import INTERRUPTED_STOP_S, RealServer, STOP_TIMEOUT_S, live
 from conformance.runtime.servers.locate import ServerBinary, cache_dir
 
 LABEL_RUN = "vault-plugin-conformance.run"
@@ -164,7 +164,7 @@ class DockerServer(RealServer):
             return
         if self.container is not None:
             try:
-                self.container.stop(timeout=int(STOP_TIMEOUT_S))
+                self.container.stop(timeout=int(INTERRUPTED_STOP_S if ending() else STOP_TIMEOUT_S))
             except docker.errors.DockerException:
                 pass
             self._log = self._raw_log()

@@ -15,8 +15,8 @@ import psutil
 
 from conformance.runtime import strays
 from conformance.runtime.plugin_env import base_environment
-from conformance.runtime.lifecycle import signal_group, spawned
-from conformance.runtime.servers.base import STOP_TIMEOUT_S, RealServer, live
+from conformance.runtime.lifecycle import ending, signal_group, spawned
+from conformance.runtime.servers.base import INTERRUPTED_STOP_S, RealServer, STOP_TIMEOUT_S, live
 
 
 class ServerProcess(RealServer):
@@ -63,8 +63,8 @@ class ServerProcess(RealServer):
         if self.process is not None:
             if self.process.poll() is None:
                 signal_group(self.process.pid, signal.SIGTERM)
-                try:
-                    self.process.wait(timeout=STOP_TIMEOUT_S)
+                try:  # a server waiting on a plugin that never handshakes holds its exit up to 10 s: not on Ctrl-C
+                    self.process.wait(timeout=INTERRUPTED_STOP_S if ending() else STOP_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
                     pass
             signal_group(self.process.pid, signal.SIGKILL)  # plugins share the server's group
